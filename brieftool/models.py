@@ -1,0 +1,99 @@
+"""The one record type that flows through brief: path -> reader -> extractor -> archive -> query -> render."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from dataclasses import dataclass, field
+
+
+class BriefError(Exception):
+    """An expected failure: reported to the user as one line, never a traceback.
+
+    ``exit_code`` follows the CLI convention: 1 some input failed, 2 usage error.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, exit_code: int | None = None):
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class UsageError(BriefError):
+    """Bad command-line input (malformed query, impossible date, unknown id...): exit status 2."""
+
+    exit_code = 2
+
+
+@dataclass
+class Brief:
+    """One brief: its metadata and its verbatim text."""
+
+    id: str = ""
+    title: str = ""
+    authors: list[str] = field(default_factory=list)
+    date: _dt.date | None = None
+    tags: list[str] = field(default_factory=list)
+    type: str = ""
+    organization: str = ""
+    source: str = ""
+    sha256: str = ""
+    added: _dt.datetime | None = None
+    words: int = 0
+    text: str = ""
+    # Offset into ``text`` where the displayed body starts (after front matter and a
+    # repeated web-copy header). The stored text stays verbatim.
+    body_start: int = 0
+    # Abbreviation of the organization ("FDD"), searchable with org:.
+    org_abbr: str = ""
+    # Source file size and mtime (ns) when it was read: lets a re-add skip unchanged files unread.
+    source_size: int | None = None
+    source_mtime_ns: int | None = None
+    # Fields set by hand (an option of `add`, or `edit`): a later update of the text keeps them.
+    manual: set[str] = field(default_factory=set)
+
+    @property
+    def body(self) -> str:
+        return self.text[self.body_start:]
+
+    def to_json(self, *, text: bool = False) -> dict:
+        """The stable JSON shape documented in the README."""
+        d = {
+            "id": self.id,
+            "title": self.title,
+            "authors": list(self.authors),
+            "date": self.date.isoformat() if self.date else None,
+            "tags": list(self.tags),
+            "type": self.type,
+            "organization": self.organization,
+            "source": self.source,
+            "sha256": self.sha256,
+            "added": self.added.isoformat() if self.added else None,
+            "words": self.words,
+        }
+        if text:
+            d["text"] = self.text
+        return d
+
+    def replace(self, **changes) -> "Brief":
+        return dataclasses.replace(self, **changes)
+
+
+def count_words(text: str) -> int:
+    return len(text.split())
+
+
+def norm_tag(tag: str) -> str:
+    """The case-insensitive key under which a tag is matched."""
+    return " ".join(tag.split()).casefold()
+
+
+def clean_label(value: str) -> str:
+    """Collapse whitespace in a tag/author/title value."""
+    return " ".join(str(value).split())

@@ -1,0 +1,83 @@
+"""Shared fixtures: every test gets its own archive folder (never the user's)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "000_692a169526db16f5.txt"
+SOTU = ROOT.parent / "shared" / "corpora" / "sotu"
+
+
+@pytest.fixture(autouse=True)
+def archive_dir(tmp_path, monkeypatch) -> Path:
+    """Point BRIEF_INDEX at a fresh temp dir (not yet created: the first write makes it)."""
+    d = tmp_path / "archive"
+    monkeypatch.setenv("BRIEF_INDEX", str(d))
+    monkeypatch.delenv("BRIEF_LOCK_TIMEOUT", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    return d
+
+
+class Result:
+    def __init__(self, exit_code: int, stdout: str, stderr: str):
+        self.exit_code = exit_code
+        self.stdout = stdout
+        self.stderr = stderr
+
+    @property
+    def json(self):
+        return json.loads(self.stdout)
+
+    def __repr__(self):
+        return f"Result({self.exit_code}, stdout={self.stdout[:2000]!r}, stderr={self.stderr[:2000]!r})"
+
+
+@pytest.fixture
+def cli():
+    """Run `brief ARGS` in-process through Typer's CliRunner; returns exit code, stdout, stderr."""
+    from brieftool.cli import app
+
+    runner = CliRunner()
+
+    def run(*args, input=None) -> Result:
+        r = runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
+        return Result(r.exit_code, r.stdout, r.stderr)
+
+    return run
+
+
+@pytest.fixture
+def brief_exe():
+    """Run the real `brief` entry point in a subprocess."""
+    exe = shutil.which("brief")
+
+    def run(*args, input=None, env=None, timeout=120) -> Result:
+        cmd = [exe] if exe else [sys.executable, "-m", "brieftool"]
+        e = dict(os.environ)
+        e.update(env or {})
+        p = subprocess.run(cmd + [str(a) for a in args], input=input, capture_output=True, text=True,
+                           env=e, timeout=timeout)
+        return Result(p.returncode, p.stdout, p.stderr)
+
+    return run
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
