@@ -86,6 +86,9 @@ def test_seed_fields_from_its_text(cli):
     assert rec["date"] == "2019-04-17"
     assert rec["title"] == "Kim Jong Un’s Recent Speech Should Remind the U.S. Not to Give Up Pressure"
     assert rec["type"] == "Policy Brief"
+    assert rec["authors"] == ["Mathew Ha"]
+    assert rec["organization"] == "Foundation for the Defense of Democracies"
+    assert rec["tags"] == ["Military and Political Power", "North Korea", "Sanctions and Illicit Finance"]
     assert rec["text"] == SEED.read_text("utf-8")
     assert rec["words"] == len(SEED.read_text("utf-8").split())
     assert rec["source"] == str(SEED.resolve())
@@ -286,6 +289,39 @@ def test_show_prints_metadata_and_text(cli):
     assert "Kim Jong Un’s Recent Speech" in r.stdout
     assert "2019-04-17" in r.stdout and bid in r.stdout
     assert "maximum pressure" in r.stdout
+    # the web-copy header (repeated in the file) is metadata, not shown as body text
+    assert "April 17, 2019 | Policy Brief" not in r.stdout
+    assert r.stdout.count("Kim Jong Un warned last week") == 1
+
+
+def test_seed_is_found_by_tag_read_from_its_text(cli):
+    bid = add_seed(cli)["id"]
+    assert [x["id"] for x in cli("list", "--tag", "North Korea", "--json").json] == [bid]
+    assert [x["id"] for x in cli("list", "--org", "fdd", "--json").json] == [bid]
+
+
+def test_dry_run_shows_fields_and_sources_stores_nothing(cli, archive_dir):
+    r = cli("add", "--dry-run", SEED)
+    assert r.exit_code == 0
+    lines = {ln.split()[0]: ln for ln in r.stdout.splitlines()[1:] if ln.strip() and not ln.startswith(" ")}
+    assert "2019-04-17" in lines["date"] and lines["date"].rstrip().endswith("header")
+    assert "Mathew Ha" in lines["authors"] and lines["authors"].rstrip().endswith("bio")
+    assert "North Korea" in r.stdout and "topic line" in r.stdout
+    assert not archive_dir.exists()
+    j = cli("add", "--dry-run", "--json", SEED).json[0]
+    assert j["status"] == "dry-run" and j["id"] is None
+    assert j["fields"]["tags"] == ["Military and Political Power", "North Korea", "Sanctions and Illicit Finance"]
+    assert j["sources"]["authors"] == "bio" and j["sources"]["tags"] == "topic line"
+    assert not archive_dir.exists()
+
+
+def test_vocabulary_file_splits_topic_lines(cli, archive_dir, tmp_path):
+    add_seed(cli)  # creates the archive
+    (archive_dir / "vocabulary.txt").write_text("# my labels\nGreat Power Competition\n", "utf-8")
+    p = write(tmp_path / "v.txt", "May 2, 2020 | Analysis\n\nA title\n\nBody text here.\n\n"
+              "Great Power Competition Arms Control and Nonproliferation\n")
+    bid = cli("add", p, "--json").json[0]["id"]
+    assert cli("show", bid, "--json").json["tags"] == ["Great Power Competition", "Arms Control and Nonproliferation"]
 
 
 def test_show_several_ids_json(cli, three):
