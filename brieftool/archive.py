@@ -268,21 +268,16 @@ class Archive:
         if not p:
             raise UsageError("empty id")
         with self.ix.searcher() as s:
-            r = s.reader()
-            if r.doc_frequency("id", p):
+            if s.document_number(id=p) is not None:
                 return p
-            matches = [t.decode() if isinstance(t, bytes) else t for t in r.expand_prefix("id", p)]
-        matches = [m for m in matches if self._live_id(m)]
+            terms = [t.decode() if isinstance(t, bytes) else t for t in s.reader().expand_prefix("id", p)]
+            matches = [m for m in terms if s.document_number(id=m) is not None]  # skip deleted
         if not matches:
             raise UsageError(f"no brief with id {prefix!r}")
         if len(matches) > 1:
             shown = ", ".join(sorted(matches)[:5])
             raise UsageError(f"id {prefix!r} is ambiguous: it matches {shown}{'…' if len(matches) > 5 else ''}")
         return matches[0]
-
-    def _live_id(self, brief_id: str) -> bool:
-        with self.ix.searcher() as s:
-            return s.document_number(id=brief_id) is not None
 
     def get_many(self, ids: Iterable[str]) -> list[Brief]:
         return [self.get(self.resolve(i)) for i in ids]
@@ -291,6 +286,12 @@ class Archive:
         with self.ix.searcher() as s:
             for stored in s.all_stored_fields():
                 yield doc_to_brief(stored)
+
+    def tag_keys(self) -> list[str]:
+        """Every tag's case-insensitive key, read from the index's term list (fast: no records
+        are loaded). Enough for the metadata reader, which matches labels case-insensitively."""
+        with self.ix.searcher() as s:
+            return [t.decode("utf-8") if isinstance(t, bytes) else t for t in s.reader().lexicon("tag")]
 
     def tags(self) -> list[str]:
         """Every tag as first written, most used first (for the metadata reader and `brief tags`)."""
