@@ -1,11 +1,26 @@
 """User query syntax and filters -> Whoosh queries.
 
-Words search the title and the body (title weighted above body, English stemming).
-Several words mean all of them; ``Parsed.fallback`` is the any-of-them query that
-search falls back to when no brief has all of them. Quoted phrases work.
+The query language (a small hand-written tokenizer and recursive-descent parser, so that a
+mistake is reported as what is wrong and at which column)::
 
-Dates and periods: a bare year or month is the whole period (``2019`` is all of 2019),
-so ``--since 2019 --until 2019`` is the year 2019.
+    sanctions relief            words: title and body, English stemming; all of them
+    "maximum pressure"          a phrase (also as a field value: tag:"north korea")
+    tag:iran  author:ha  title:kim  body:enrichment  type:"policy brief"  org:fdd  id:tre8
+    date:2019  date:2019-04  date:2019-04-17         a whole year, month or day
+    date:2019..2020  date:2019-03..  date:..2019-06   inclusive ranges of whole periods
+    a OR b   a AND b   NOT a   -a   -tag:draft        booleans and exclusion
+    (iran OR venezuela) sanctions                     parentheses
+    sanct*   sanctons~   sanctons~2                    prefix, near spellings (edit distance)
+
+Field names and values are case-insensitive; AND/OR/NOT are operators only in capitals
+(a lowercase "and" is an ordinary word). Precedence, tightest first: NOT and ``-``, AND, OR,
+then the plain space between terms (so ``sanctions iran OR venezuela`` is sanctions AND
+(iran OR venezuela)).
+
+Several plain words mean all of them; ``Parsed.fallback`` is the query with those words
+OR-ed instead (field terms and exclusions stay required), which search uses when no brief
+has all the words. Dates and periods: a bare year or month is the whole period, the same
+rule as ``--since/--until`` (both use :func:`period`).
 """
 
 from __future__ import annotations
@@ -15,11 +30,58 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 
-from whoosh import query as Q
+
+def _whoosh_without_urllib() -> None:
+    """Import whoosh.compat without the 25 ms of urllib.request/http.client/email it loads
+    only to re-export ``urlretrieve`` (which Whoosh itself never calls). A stand-in module is
+    in sys.modules only while whoosh.compat imports; the real urllib.request loads on first
+    use, by Whoosh's ``urlretrieve`` or by anyone else."""
+    import sys
+
+    if "whoosh.compat" in sys.modules or "urllib.request" in sys.modules:
+        return
+    import types
+
+    def urlretrieve(*args, **kwargs):  # pragma: no cover - never called by brief
+        from urllib.request import urlretrieve as real
+
+        return real(*args, **kwargs)
+
+    stand_in = types.ModuleType("urllib.request")
+    stand_in.urlretrieve = urlretrieve
+    sys.modules["urllib.request"] = stand_in
+    try:
+        import whoosh.compat  # noqa: F401
+    finally:
+        if sys.modules.get("urllib.request") is stand_in:
+            del sys.modules["urllib.request"]
+        import urllib
+
+        if getattr(urllib, "request", None) is stand_in:
+            del urllib.request
+
+
+_whoosh_without_urllib()
+
+from whoosh import query as Q  # noqa: E402
 
 from .models import UsageError, norm_tag
 
 TEXT_FIELDS = ("title", "body")
+# Field name in a query -> the field it searches. Aliases are accepted but not advertised.
+FIELDS = ("author", "body", "date", "id", "org", "tag", "title", "type")
+_ALIASES = {"authors": "author", "tags": "tag", "organization": "org", "organisation": "org",
+            "text": "body"}
+OPERATORS = ("AND", "OR", "NOT")
+# Words of a question that say nothing about its topic ("how does north korea evade sanctions").
+# The index's own stop list (Whoosh's) keeps them; a query drops them as plain words, unless
+# the query has no other word. Quoted phrases keep every word.
+QUESTION_WORDS = frozenset("""
+    what which who whom whose why how where whether did do does doing done was were been being
+    has had having could would should shall might must i me my our ours they them their there
+    these those he she his her its about any some so than then very just also into out tell
+""".split())
+FUZZY_MAX = 2  # largest edit distance accepted in word~N
 
 
 @dataclass
@@ -27,41 +89,435 @@ class Parsed:
     query: Q.Query
     fallback: Q.Query | None = None  # any-word query, used when nothing has all the words
     words: list[str] = field(default_factory=list)  # the plain words the user typed (for suggestions)
+    # (start, end) of each word of ``words`` in the query text, for "did you mean" rewrites
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    text: str = ""
+    content_words: int = 0  # plain words that survive stop-word removal
 
 
-def _parser(group):
-    from whoosh import qparser
-    from .archive import make_schema
+# -- tokens ---------------------------------------------------------------------------------------
+@dataclass
+class Tok:
+    kind: str  # "(" ")" "AND" "OR" "NOT" "-" "term"
+    col: int  # 1-based column of the token's first character
+    field: str | None = None
+    value: str = ""
+    quoted: bool = False
+    suffix: str = ""  # "" / "*" / "~"
+    fuzz: int | None = None  # N of word~N
+    start: int = 0  # character span of the value in the query text
+    end: int = 0
 
-    p = qparser.MultifieldParser(list(TEXT_FIELDS), make_schema(), group=group)
-    p.remove_plugin_class(qparser.FieldsPlugin)  # field syntax is query.py's own business
-    p.remove_plugin_class(qparser.WildcardPlugin)
-    return p
+
+def _err(what: str, col: int, extra: str = "") -> UsageError:
+    return UsageError(f"bad query: {what} at column {col}{extra}")
+
+
+_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'})
+_FIELD = re.compile(r"([A-Za-z_]+):")
+_STOP = set(" \t\r\n\f\v()\"")
+
+
+def tokenize(text: str) -> list[Tok]:
+    """Split a query into tokens; unbalanced quotes and bad suffixes are reported here."""
+    s = text.translate(_QUOTES)  # typographic quotes count as quotes (same length: columns hold)
+    out: list[Tok] = []
+    i, n = 0, len(s)
+    while i < n:
+        c = s[i]
+        if c.isspace():
+            i += 1
+            continue
+        if c in "()":
+            out.append(Tok(c, i + 1))
+            i += 1
+            continue
+        if c == '"':
+            j = s.find('"', i + 1)
+            if j < 0:
+                raise _err("unclosed quote", i + 1, ' (add the closing ")')
+            i = _suffixed(s, Tok("term", i + 1, value=s[i + 1:j], quoted=True, start=i + 1, end=j), j + 1, out)
+            continue
+        if c == "-" and i + 1 < n and not s[i + 1].isspace() and s[i + 1] not in ")-":
+            out.append(Tok("-", i + 1))
+            i += 1
+            continue
+        j = i
+        while j < n and s[j] not in _STOP:
+            j += 1
+        word = s[i:j]
+        if word in OPERATORS:
+            out.append(Tok(word, i + 1))
+            i = j
+            continue
+        m = _FIELD.match(word)
+        if m and word[m.end():].startswith("//"):  # a URL (https://...) is text, not a field
+            m = None
+        if m and (len(word) > m.end() or (j < n and s[j] == '"')):
+            name = m.group(1).lower()
+            fname = _ALIASES.get(name, name)
+            if fname not in FIELDS:
+                raise _err(f"unknown field {m.group(1)!r}", i + 1, f" (known fields: {', '.join(FIELDS)})")
+            if len(word) == m.end():  # field:"quoted value"
+                k = s.find('"', j + 1)
+                if k < 0:
+                    raise _err("unclosed quote", j + 1, ' (add the closing ")')
+                i = _suffixed(s, Tok("term", i + 1, field=fname, value=s[j + 1:k], quoted=True, start=j + 1,
+                                     end=k), k + 1, out)
+                continue
+            out.append(_bare(Tok("term", i + 1, field=fname, start=i + m.end(), end=j), s))
+            i = j
+            continue
+        if m and len(word) == m.end():  # "name:" followed by a space or the end
+            name = m.group(1).lower()
+            if _ALIASES.get(name, name) in FIELDS:
+                raise _err(f"empty value for {name}:", i + 1)
+        out.append(_bare(Tok("term", i + 1, start=i, end=j), s))
+        i = j
+    return out
+
+
+def _suffixed(s: str, tok: Tok, k: int, out: list[Tok]) -> int:
+    """Append a quoted term, with a ``*`` or ``~N`` right after its closing quote; return
+    where the next token starts."""
+    if k < len(s) and s[k] == "~":
+        tok.suffix = "~"
+        m = re.match(r"\d+", s[k + 1:])
+        k += 1
+        if m:
+            tok.fuzz = int(m.group())
+            k += m.end()
+    elif k < len(s) and s[k] == "*":
+        tok.suffix = "*"
+        k += 1
+    out.append(tok)
+    return k
+
+
+def _bare(tok: Tok, s: str) -> Tok:
+    """An unquoted value: split off a trailing ``*`` or ``~N``."""
+    v = s[tok.start:tok.end]
+    m = re.search(r"~(\d*)$", v)
+    if m:
+        tok.suffix = "~"
+        tok.fuzz = int(m.group(1)) if m.group(1) else None
+        v = v[:m.start()]
+    elif v.endswith("*"):
+        tok.suffix = "*"
+        v = v[:-1]
+    star = v.find("*")
+    if star >= 0:
+        raise _err("a wildcard * can only end a word", tok.start + star + 1)
+    tok.value = v
+    tok.end = tok.start + len(v)
+    return tok
+
+
+# -- syntax tree ----------------------------------------------------------------------------------
+@dataclass
+class Term:
+    tok: Tok
+
+
+@dataclass
+class Not:
+    child: object
+    col: int
+
+
+@dataclass
+class Group:
+    op: str  # "and" (explicit AND), "or", "seq" (terms side by side: all of them)
+    children: list
+
+
+class _Parser:
+    def __init__(self, toks: list[Tok], text: str):
+        self.toks = toks
+        self.i = 0
+        self.text = text
+
+    def peek(self) -> Tok | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def take(self) -> Tok:
+        t = self.toks[self.i]
+        self.i += 1
+        return t
+
+    def parse(self):
+        node = self.seq()
+        t = self.peek()
+        if t is not None:  # only a stray ")" stops a top-level sequence
+            raise _err("unmatched ')'", t.col, " (no '(' opens it)")
+        return node
+
+    def seq(self):
+        items = []
+        while True:
+            t = self.peek()
+            if t is None or t.kind == ")":
+                break
+            if t.kind in ("AND", "OR"):
+                raise _err(f"{t.kind} needs a term before it", t.col)
+            items.append(self.orexpr())
+        return items[0] if len(items) == 1 else Group("seq", items)
+
+    def orexpr(self):
+        items = [self.andexpr()]
+        while self.peek() is not None and self.peek().kind == "OR":
+            op = self.take()
+            self._operand_follows(op)
+            items.append(self.andexpr())
+        return items[0] if len(items) == 1 else Group("or", items)
+
+    def andexpr(self):
+        items = [self.unary()]
+        while self.peek() is not None and self.peek().kind == "AND":
+            op = self.take()
+            self._operand_follows(op)
+            items.append(self.unary())
+        return items[0] if len(items) == 1 else Group("and", items)
+
+    def _operand_follows(self, op: Tok):
+        t = self.peek()
+        if t is None or t.kind in (")", "AND", "OR"):
+            raise _err(f"{op.kind} needs a term after it", op.col)
+
+    def unary(self):
+        t = self.peek()
+        if t.kind in ("NOT", "-"):
+            self.take()
+            nxt = self.peek()
+            if nxt is None or nxt.kind in (")", "AND", "OR"):
+                raise _err(f"{'NOT' if t.kind == 'NOT' else '-'} needs a term after it", t.col)
+            return Not(self.unary(), t.col)
+        return self.atom()
+
+    def atom(self):
+        t = self.take()
+        if t.kind == "(":
+            if self.peek() is not None and self.peek().kind == ")":
+                raise _err("empty parentheses", t.col)
+            node = self.seq()
+            if self.peek() is None:
+                raise _err("unclosed '('", t.col, " (add the closing ')')")
+            self.take()
+            return node
+        if t.kind == "term":
+            return Term(t)
+        raise _err(f"unexpected {t.kind!r}", t.col)  # pragma: no cover - excluded above
+
+
+# -- analysis -------------------------------------------------------------------------------------
+_analyzers: dict = {}
+
+
+def _analyzer(fieldname: str):
+    a = _analyzers.get(fieldname)
+    if a is None:
+        from .archive import make_schema
+
+        a = _analyzers[fieldname] = make_schema()[fieldname].analyzer
+    return a
+
+
+def analyze(fieldname: str, value: str) -> list[str]:
+    """The index terms a value becomes in a field (stemmed for title/body)."""
+    return [t.text for t in _analyzer(fieldname)(value)]
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+# -- compiling to Whoosh --------------------------------------------------------------------------
+class _Compiler:
+    """Turns the syntax tree into a Whoosh query. ``loose``: plain words side by side are
+    OR-ed (any of them, ranked) instead of AND-ed."""
+
+    def __init__(self, loose: bool, drop: frozenset = frozenset()):
+        self.loose = loose
+        self.loosened = False
+        self.drop = drop  # ids of the tokens left out (question words)
+
+    def compile(self, node) -> Q.Query | None:
+        if isinstance(node, Term):
+            return self.term(node.tok)
+        if isinstance(node, Not):
+            q = self.compile(node.child)
+            return None if q is None else Q.Not(q)
+        parts = [(c, self.compile(c)) for c in node.children]
+        parts = [(c, q) for c, q in parts if q is not None]
+        if not parts:
+            return None
+        if node.op == "or":
+            return parts[0][1] if len(parts) == 1 else Q.Or([q for _, q in parts])
+        if self.loose and node.op == "seq":
+            free = [q for c, q in parts if _is_free_text(c)]
+            if len(free) >= 2:
+                self.loosened = True
+                required = [q for c, q in parts if not _is_free_text(c)]
+                any_word = Q.Or(free, scale=0.9)
+                return _and(required + [any_word])
+        return _and([q for _, q in parts])
+
+    # one term ------------------------------------------------------------------------------
+    def term(self, t: Tok) -> Q.Query | None:
+        if id(t) in self.drop:
+            return None
+        f = t.field
+        v = t.value
+        if t.quoted and t.suffix == "*":
+            raise _err("a wildcard * cannot follow a quoted phrase", t.col)
+        if f is not None and not v.strip():
+            raise _err(f"empty value for {f}:", t.col)
+        if f == "date":
+            if t.suffix:
+                raise _err(f"date: takes a date or a range like 2019..2020, not {t.suffix}", t.col)
+            return date_query(v, col=t.col)
+        if t.suffix == "~":
+            dist = t.fuzz if t.fuzz is not None else None
+            if dist is not None and not 1 <= dist <= FUZZY_MAX:
+                raise _err(f"~{dist}: the edit distance must be 1 or {FUZZY_MAX}", t.col)
+        if f in (None, "title", "body"):
+            return self._text(t, TEXT_FIELDS if f is None else (f,))
+        if f in ("author", "org"):
+            return self._names(t, f)
+        if f == "tag":
+            return self._keyword(t, "tag", norm_tag(v))
+        if f == "type":
+            return self._keyword(t, "type", " ".join(v.split()).lower())
+        if f == "id":
+            vv = v.strip().lower()
+            return Q.Prefix("id", vv)
+        raise AssertionError(f)  # pragma: no cover - fields are checked by the tokenizer
+
+    def _text(self, t: Tok, fields: tuple[str, ...]) -> Q.Query | None:
+        v = t.value
+        if t.suffix == "*":
+            low = v.lower()
+            if not re.search(r"\w", low):
+                raise _err("a wildcard * needs letters before it", t.col)
+            stems = analyze("body", low)
+            p = _common_prefix(low, stems[0]) if len(stems) == 1 else low
+            return _each(fields, lambda f: StemPrefix(f, p or low))
+        toks = analyze("body", v)
+        if not toks:
+            return None  # only stop words or punctuation
+        if t.suffix == "~":
+            if len(toks) > 1:
+                raise _err("~ (near spellings) works on one word, not a phrase", t.col)
+            w = toks[0]
+            dist = t.fuzz if t.fuzz is not None else (2 if len(w) >= 7 else 1)
+            return _each(fields, lambda f: Q.FuzzyTerm(f, w, maxdist=dist, prefixlength=1))
+        if len(toks) == 1:
+            return _each(fields, lambda f: Q.Term(f, toks[0]))
+        return _each(fields, lambda f: Q.Phrase(f, toks))
+
+    def _names(self, t: Tok, f: str) -> Q.Query | None:
+        v = t.value.lower()
+        if t.suffix == "*":
+            return Q.Prefix(f, v.strip())
+        toks = analyze(f, v)
+        if not toks:
+            raise _err(f"{f}:{t.value} has no letters to match", t.col)
+        if t.suffix == "~":
+            dist = t.fuzz if t.fuzz is not None else (2 if len(toks[-1]) >= 7 else 1)
+            return _and([Q.FuzzyTerm(f, w, maxdist=dist, prefixlength=1) for w in toks])
+        if len(toks) == 1:
+            return Q.Term(f, toks[0])
+        return Q.Phrase(f, toks)
+
+    def _keyword(self, t: Tok, f: str, key: str) -> Q.Query:
+        if not key:
+            raise _err(f"empty value for {f}:", t.col)
+        if t.suffix == "*":
+            return Q.Prefix(f, key)
+        if t.suffix == "~":
+            return Q.FuzzyTerm(f, key, maxdist=t.fuzz or 1, prefixlength=1)
+        return Q.Term(f, key)
+
+
+class StemPrefix(Q.Prefix):
+    """``prefix*`` over stemmed terms: the terms that start with the prefix, and the terms
+    that the prefix itself starts with, down to three characters shorter (``immigra*`` also
+    matches ``immigr``, the stem of immigration and immigrants)."""
+
+    def _btexts(self, ixreader):
+        yield from ixreader.expand_prefix(self.fieldname, self.text)
+        p = self.text
+        for k in range(max(4, len(p) - 3), len(p)):
+            if (self.fieldname, p[:k]) in ixreader:
+                yield p[:k].encode("utf-8")
+
+
+def _each(fields, make) -> Q.Query:
+    qs = [make(f) for f in fields]
+    return qs[0] if len(qs) == 1 else Q.Or(qs)
+
+
+def _and(qs: list[Q.Query]) -> Q.Query:
+    if len(qs) == 1 and not isinstance(qs[0], Q.Not):
+        return qs[0]
+    if all(isinstance(q, Q.Not) for q in qs):  # only exclusions: everything else
+        qs = [Q.Every()] + qs
+    return Q.And(qs)
+
+
+def _is_free_text(node) -> bool:
+    """A plain word or phrase searched in title and body (these are OR-ed in the fallback)."""
+    return isinstance(node, Term) and node.tok.field is None
+
+
+def _plain_words(node, out: list[Tok]) -> None:
+    if isinstance(node, Term):
+        if node.tok.field is None and not node.tok.quoted and not node.tok.suffix:
+            out.append(node.tok)
+    elif isinstance(node, Group):
+        for c in node.children:
+            _plain_words(c, out)
+    # words under NOT are not what the user is looking for: no suggestions for them
+
+
+def _top(q: Q.Query | None) -> Q.Query:
+    if q is None:
+        return Q.NullQuery  # only stop words or punctuation: nothing to look for
+    if isinstance(q, Q.Not):  # only an exclusion: every other brief
+        return Q.And([Q.Every(), q])
+    return q
 
 
 def parse(text: str) -> Parsed:
-    """Parse the user's free-text query."""
-    from whoosh import qparser
+    """Parse the user's query. Raises UsageError (one line, with the column) when malformed."""
+    if not text.strip():
+        return Parsed(Q.Every(), text=text)
+    tree = _Parser(tokenize(text), text).parse()
+    toks: list[Tok] = []
+    _plain_words(tree, toks)
+    asks = {id(t) for t in toks if t.value.lower() in QUESTION_WORDS}
+    drop = frozenset(asks) if len(asks) < len(toks) else frozenset()
+    strict = _top(_Compiler(loose=False, drop=drop).compile(tree))
+    loose_c = _Compiler(loose=True, drop=drop)
+    loose = _top(loose_c.compile(tree))
+    words, spans = [], []
+    for t in toks:
+        for m in re.finditer(r"\w+", t.value):
+            words.append(m.group().lower())
+            spans.append((t.start + m.start(), t.start + m.end()))
+    content = sum(1 for w in words if analyze("body", w) and not (drop and w in QUESTION_WORDS))
+    return Parsed(strict, loose if loose_c.loosened else None, words, spans, text, content)
 
-    text = text.strip()
-    if not text:
-        return Parsed(Q.Every())
-    if text.count('"') % 2:
-        raise UsageError(f'unbalanced quote in query {text!r}: add the closing "')
-    words = [w.lower() for w in re.findall(r"\w+", text)]
-    q = _parser(qparser.AndGroup).parse(text)
-    fb = None
-    if len(words) > 1:
-        fb = _parser(qparser.OrGroup.factory(0.9)).parse(text)
-    return Parsed(q, fb, words)
 
-
-# -- periods --------------------------------------------------------------------------------
+# -- dates and periods ----------------------------------------------------------------------------
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
-def parse_period(value: str) -> tuple[_dt.date, _dt.date]:
-    """A date or period -> (first day, day after the last day).
+def period(value: str) -> tuple[_dt.date, _dt.date]:
+    """A date or period -> (first day, last day), both inclusive.
 
     ``2019`` -> the year, ``2019-04`` -> the month, ``2019-04-17`` -> the day; anything
     else python-dateutil understands (``April 17, 2019``) is the day it names.
@@ -73,16 +529,25 @@ def parse_period(value: str) -> tuple[_dt.date, _dt.date]:
             y = int(m.group(1))
             if m.group(3):
                 d = _dt.date(y, int(m.group(2)), int(m.group(3)))
-                return d, d + _dt.timedelta(days=1)
+                return d, d
             if m.group(2):
                 mo = int(m.group(2))
                 start = _dt.date(y, mo, 1)
-                return start, start + _dt.timedelta(days=calendar.monthrange(y, mo)[1])
-            return _dt.date(y, 1, 1), _dt.date(y + 1, 1, 1)
+                return start, start.replace(day=calendar.monthrange(y, mo)[1])
+            return _dt.date(y, 1, 1), _dt.date(y, 12, 31)
         d = parse_date_option(v)
-        return d, d + _dt.timedelta(days=1)
-    except ValueError:
+        return d, d
+    except (ValueError, calendar.IllegalMonthError):
         raise UsageError(f"impossible date {value!r}") from None
+
+
+def parse_period(value: str) -> tuple[_dt.date, _dt.date]:
+    """A date or period -> (first day, day after the last day); see :func:`period`."""
+    first, last = period(value)
+    try:
+        return first, last + _dt.timedelta(days=1)
+    except OverflowError:
+        raise UsageError(f"date {value!r} reaches the end of the calendar; leave the end open instead") from None
 
 
 def parse_date_option(value: str) -> _dt.date:
@@ -99,18 +564,44 @@ def parse_date_option(value: str) -> _dt.date:
     return dt.date()
 
 
-def date_range(since: str | None, until: str | None) -> Q.Query | None:
-    if not since and not until:
-        return None
-    start = parse_period(since)[0] if since else None
-    end = parse_period(until)[1] if until else None
-    if start and end and start >= end:
-        raise UsageError(f"--since {since} is after --until {until}")
+def _range(start: _dt.date | None, last: _dt.date | None) -> Q.Query:
+    """Dates from ``start`` to ``last``, both days included; either may be open."""
     return Q.DateRange(
         "date",
         _dt.datetime(start.year, start.month, start.day) if start else None,
-        _dt.datetime(end.year, end.month, end.day) - _dt.timedelta(microseconds=1) if end else None,
+        _dt.datetime(last.year, last.month, last.day, 23, 59, 59, 999999) if last else None,
     )
+
+
+def date_query(value: str, *, col: int | None = None) -> Q.Query:
+    """``2019``, ``2019-04``, ``2019-04-17``, ``2019..2020``, ``2019-03..``, ``..2019-06``."""
+    where = (lambda e: _err(e, col)) if col is not None else UsageError
+    v = value.strip()
+    try:
+        if ".." in v:
+            a, b = (x.strip() for x in v.split("..", 1))
+            if not a and not b:
+                raise where("date range '..' needs a start, an end or both (2019..2020)")
+            start = period(a)[0] if a else None
+            last = period(b)[1] if b else None
+            if start and last and start > last:
+                raise where(f"date range {v!r} is empty ({a} is after {b})")
+            return _range(start, last)
+        return _range(*period(v))
+    except UsageError as e:
+        if col is not None and not e.message.startswith("bad query"):
+            raise _err(f"{e.message} in date:{value}", col) from None
+        raise
+
+
+def date_range(since: str | None, until: str | None) -> Q.Query | None:
+    if not since and not until:
+        return None
+    start = period(since)[0] if since else None
+    last = period(until)[1] if until else None
+    if start and last and start > last:
+        raise UsageError(f"--since {since} is after --until {until}")
+    return _range(start, last)
 
 
 def _words(value: str) -> list[str]:
@@ -118,8 +609,9 @@ def _words(value: str) -> list[str]:
 
 
 def filters(*, tags=(), author: str | None = None, since: str | None = None, until: str | None = None,
-            type: str | None = None, org: str | None = None) -> Q.Query | None:
-    """The option filters, combined with AND. None when there are none."""
+            type: str | None = None, org: str | None = None, query: str | None = None) -> Q.Query | None:
+    """The option filters (and ``query``, a filter in the query syntax), combined with AND.
+    None when there are none."""
     parts: list[Q.Query] = []
     for t in tags or ():
         if not norm_tag(t):
@@ -140,6 +632,8 @@ def filters(*, tags=(), author: str | None = None, since: str | None = None, unt
     dr = date_range(since, until)
     if dr is not None:
         parts.append(dr)
+    if query is not None and query.strip():
+        parts.append(parse(query).query)
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else Q.And(parts)

@@ -1,0 +1,181 @@
+"""`brief similar`, and the output shared by `search`, `list` and `similar`: the header line,
+notes on stderr (fallback, "did you mean"), facets, and the scripting formats.
+
+Machine formats stay one shape per invocation: without ``--facets``, ``json`` is an array of
+records, ``jsonl`` one record a line, ``csv`` one row a record, ``ids`` one id a line. With
+``--facets`` the machine formats print only the facet counts: ``json`` one object
+``{"total": N, "facets": {"tags": [{"value": ..., "count": ...}], "authors": [...],
+"organizations": [...], "years": [...]}}``, ``jsonl`` one ``{"facet", "value", "count"}`` object a
+line, ``csv`` rows ``facet,value,count``; ``ids`` has no facet form (usage error).
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from .cli import (AuthorOpt, FacetsOpt, FormatOpt, JsonOpt, OffsetOpt, OrgOpt, PageOpt, ReverseOpt, SinceOpt,
+                  TagOpt, TypeOpt, UntilOpt, _filters, _fmt, _settings, app)
+from .models import UsageError
+
+FACETS_SHOWN = 10  # values of each facet shown in the table
+
+
+def check_facets(fmt: str, facets: bool) -> None:
+    if facets and fmt == "ids":
+        raise UsageError("--facets has no ids form; use --format json, jsonl, csv or table")
+
+
+def _plural(n: int, word: str = "brief") -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _showing(res, offset: int) -> str:
+    if res.hits and (offset or len(res.hits) < res.total):
+        return f" (showing {offset + 1}–{offset + len(res.hits)})"
+    return ""
+
+
+def header(res, kind: str, offset: int) -> str:
+    """The first line of a table: how many briefs matched in all, and which are shown."""
+    from .render import one_line
+
+    if kind == "list":
+        return _plural(res.total) + _showing(res, offset)
+    if kind == "similar":
+        src = res.source
+        title = one_line(src.title) if src is not None else ""
+        return f"{_plural(res.total)} like {src.id if src else ''} ({title})" + _showing(res, offset)
+    head = f"{_plural(res.total)} match"
+    if res.all_words is not None:
+        head += f", {res.all_words} with all the words"
+    return head + _showing(res, offset)
+
+
+def notes(res, query: str | None) -> None:
+    """Lines for people on stderr: the any-word fallback, a better spelling."""
+    from . import render
+
+    if res.fallback:
+        render.info("No brief has all of these words; showing briefs with any of them.")
+    if res.suggestion and query is not None:
+        strict = res.all_words if res.all_words is not None else (0 if res.fallback else res.total)
+        if strict == 0:
+            render.warn(f'no match for "{query.strip()}"; did you mean "{res.suggestion}"?')
+        else:
+            render.warn(f'only {_plural(strict)} match "{query.strip()}"; did you mean "{res.suggestion}" '
+                        f"({_plural(res.suggestion_total)})?")
+
+
+def facets_json(res) -> dict:
+    return {"total": res.total,
+            "facets": {k: [{"value": v, "count": n} for v, n in res.facets.get(k, [])] for k in
+                       ("tags", "authors", "organizations", "years")}}
+
+
+def emit_facets(res, fmt: str) -> None:
+    import csv
+    import json
+    import sys
+
+    from . import render
+
+    data = facets_json(res)
+    if fmt == "json":
+        render.write_out(render.dumps(data) + "\n")
+    elif fmt == "jsonl":
+        render.write_out("".join(json.dumps({"facet": k, **x}, ensure_ascii=False) + "\n"
+                                 for k, xs in data["facets"].items() for x in xs))
+    elif fmt == "csv":
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(["facet", "value", "count"])
+        for k, xs in data["facets"].items():
+            for x in xs:
+                w.writerow([k, x["value"], x["count"]])
+        sys.stdout.flush()
+
+
+def facets_table(res) -> None:
+    """The facet counts under a table of hits: one line per facet, most frequent first."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from .render import console, one_line
+
+    t = Table.grid(padding=(0, 2))
+    t.add_column(style="bold", no_wrap=True)
+    t.add_column()
+    for name in ("tags", "authors", "organizations", "years"):
+        values = res.facets.get(name, [])
+        cell = Text()
+        for i, (v, n) in enumerate(values[:FACETS_SHOWN]):
+            if i:
+                cell.append(" · ", style="dim")
+            cell.append(one_line(v))
+            cell.append(f" {n}", style="cyan")
+        if len(values) > FACETS_SHOWN:
+            cell.append(f"  (+{len(values) - FACETS_SHOWN} more)", style="dim")
+        if not values:
+            cell.append("—", style="dim")
+        t.add_row(name, cell)
+    c = console()
+    c.print(Text(f"\nFacets over all {_plural(res.total, 'matching brief')}:", style="bold"))
+    c.print(t)
+
+
+def emit_results(res, fmt: str, *, kind: str, offset: int = 0, facets: bool = False,
+                 query: str | None = None) -> None:
+    """Print a page of results (search, list or similar) in the chosen format."""
+    from . import render
+
+    notes(res, query)
+    if facets and fmt != "table":
+        emit_facets(res, fmt)
+        return
+    rows = [h.to_json() for h in res.hits] if kind != "list" else [h.brief.to_json() for h in res.hits]
+
+    def table():
+        if kind == "list":
+            render.list_table([h.brief for h in res.hits], header=header(res, kind, offset))
+        else:
+            render.search_table(res.hits, header=header(res, kind, offset))
+        if facets:
+            facets_table(res)
+
+    render.emit_records(rows, fmt, table=table)
+
+
+# -- similar -------------------------------------------------------------------------------------
+@app.command()
+def similar(
+    ctx: typer.Context,
+    brief_id: str = typer.Argument(..., metavar="ID", help="The brief (a unique prefix of its id is enough)."),
+    tag: Optional[List[str]] = TagOpt,
+    author: Optional[str] = AuthorOpt,
+    since: Optional[str] = SinceOpt,
+    until: Optional[str] = UntilOpt,
+    type_: Optional[str] = TypeOpt,
+    org: Optional[str] = OrgOpt,
+    sort: str = typer.Option("relevance", "--sort", "-s",
+                             help="relevance (most alike first), date (newest first), title or added."),
+    reverse: bool = ReverseOpt,
+    limit: int = typer.Option(10, "--limit", "-n", min=0, help="How many to show (0: all that share a key term)."),
+    offset: int = OffsetOpt,
+    page: Optional[int] = PageOpt,
+    facets: bool = FacetsOpt,
+    fmt: Optional[str] = FormatOpt,
+    as_json: bool = JsonOpt,
+):
+    """List the briefs most like brief ID (by its key terms), the brief itself left out."""
+    from .search import page_window
+    from .search import similar as do_similar
+
+    fmt = _fmt(fmt, as_json)
+    check_facets(fmt, facets)
+    limit, offset = page_window(limit, offset, page)
+    flt = _filters(tag, author, since, until, type_, org)
+    archive = _settings(ctx).open()
+    res = do_similar(archive, brief_id, flt=flt, sort=sort, reverse=reverse, limit=limit, offset=offset,
+                     snippets=fmt in ("table", "json", "jsonl", "csv"), facets=facets)
+    emit_results(res, fmt, kind="similar", offset=offset, facets=facets)
