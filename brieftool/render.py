@@ -105,6 +105,12 @@ def _t(s: str, style: str | None = None):
     return Text(one_line(s), style=style or "")
 
 
+def _short(s: str, n: int) -> str:
+    """At most n characters, and no unbroken run over 40 (it would fold a table cell)."""
+    s = re.sub(r"\S{41,}", lambda m: m.group()[:39] + "…", s)
+    return s if len(s) <= n else s[:n - 1].rstrip() + "…"
+
+
 def _date(b: Brief) -> str:
     return b.date.isoformat() if b.date else ""
 
@@ -154,7 +160,7 @@ def search_table(hits, *, header: str | None = None) -> None:
     for h in hits:
         b = h.brief
         cell = Text()
-        cell.append(one_line(b.title) or "(untitled)", style="bold")
+        cell.append(_short(one_line(b.title), 160) or "(untitled)", style="bold")
         meta = [x for x in (_date(b), ", ".join(b.authors), b.organization) if x]
         if meta:
             cell.append("\n" + one_line(" · ".join(meta)))

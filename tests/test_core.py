@@ -415,3 +415,12 @@ def test_real_entry_point(brief_exe, tmp_path):
     assert r.stdout.startswith("brief ")
     r = brief_exe("list", "--sort", "nope", env=env)
     assert r.exit_code == 2 and "Traceback" not in r.stderr
+
+
+def test_search_table_keeps_a_long_unbroken_title_on_one_line(cli, tmp_path):
+    title = "Sanctions" + "x" * 300
+    bid = cli("add", write(tmp_path / "long.txt", f"Title: {title}\n\nsanctions body text"), "--json").json[0]["id"]
+    out = cli("search", "sanctions").stdout
+    first = [ln for ln in out.splitlines() if ln.startswith(bid)][0]
+    assert "Sanctionsxxx" in first and first.rstrip().endswith("…")
+    assert out.count("xxxxxxxxxx") == 1  # the title is cut, not folded over many lines
