@@ -423,4 +423,4 @@ def test_search_table_keeps_a_long_unbroken_title_on_one_line(cli, tmp_path):
     out = cli("search", "sanctions").stdout
     first = [ln for ln in out.splitlines() if ln.startswith(bid)][0]
     assert "Sanctionsxxx" in first and first.rstrip().endswith("…")
-    assert out.count("xxxxxxxxxx") == 1  # the title is cut, not folded over many lines
+    assert sum("xxxxxxxxxx" in ln for ln in out.splitlines()) == 1  # cut, not folded over lines
