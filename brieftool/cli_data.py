@@ -1,0 +1,171 @@
+"""`brief export`, `import`, `check`, `reindex`: backups and recovery (thin wrappers over maintain.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .cli import _on_wait, _settings, app
+from .models import BriefError, UsageError
+
+
+def _binary_stdout():
+    sys.stdout.flush()
+    return getattr(sys.stdout, "buffer", sys.stdout)
+
+
+# -- export ----------------------------------------------------------------------------------------
+@app.command()
+def export(
+    ctx: typer.Context,
+    file: Optional[str] = typer.Argument(None, metavar="[FILE]",
+                                         help="Write to FILE (replaced only once complete). Default: stdout."),
+    fmt: str = typer.Option("jsonl", "--format", "-f", metavar="FORMAT",
+                            help="jsonl: every field and the full text, one brief a line (for 'brief import'); "
+                                 "csv: metadata only."),
+):
+    """Write the whole archive out: a complete backup as JSON Lines, or metadata as CSV.
+
+    The export is one consistent snapshot, even while another brief process writes. A FILE is
+    created readable by its owner only, like the archive.
+    """
+    from . import render
+    from .maintain import EXPORT_FORMATS, export_records, export_to_path
+
+    fmt = fmt.lower()
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"unknown --format {fmt!r} for export (choose {', '.join(EXPORT_FORMATS)})")
+    archive = _settings(ctx).open()
+    if file is None or file == "-":
+        res = export_records(archive, _binary_stdout(), fmt)
+    else:
+        res = export_to_path(archive, Path(file), fmt)
+        render.info(f"exported {res.count} brief{'s' if res.count != 1 else ''} to {file}")
+    for e in res.errors:
+        render.error(e + " (left out of the export)")
+    if res.errors:
+        raise typer.Exit(1)
+
+
+# -- import ----------------------------------------------------------------------------------------
+@app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., metavar="FILE", help="A 'brief export' file (JSON Lines), or - for stdin."),
+    replace: bool = typer.Option(False, "--replace",
+                                 help="Let records from FILE overwrite archived briefs with the same id or text."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line read: line, status, id, error."),
+):
+    """Read briefs from a 'brief export' file back into the archive.
+
+    Ids, tags, dates, added times and texts are kept exactly. A brief whose id is already in
+    the archive with different content (or whose text is there under another id) is skipped
+    unless --replace. A malformed line is reported with its number; the others still go in.
+    """
+    from . import render
+    from .maintain import import_records, read_lines
+
+    s = _settings(ctx)
+    if file == "-":
+        stream = getattr(sys.stdin, "buffer", sys.stdin)
+        name = "stdin"
+        close = False
+    else:
+        p = Path(file)
+        if p.is_dir():
+            raise BriefError(f"cannot import {file}: it is a folder")
+        try:
+            stream = open(p, "rb")
+        except OSError as e:
+            reason = "no such file" if isinstance(e, FileNotFoundError) else (e.strerror or str(e)).lower()
+            raise BriefError(f"cannot import {file}: {reason}") from None
+        name = file
+        close = True
+    try:
+        archive = s.open(create=True)
+        try:
+            results = import_records(archive, read_lines(stream), replace=replace,
+                                     lock_timeout=s.lock_timeout, on_wait=_on_wait)
+        except OSError as e:
+            raise BriefError(f"cannot read {name}: {(e.strerror or str(e)).lower()}; nothing was imported") from None
+    finally:
+        if close:
+            stream.close()
+    counts = {k: 0 for k in ("imported", "replaced", "unchanged", "skipped", "failed")}
+    for r in results:
+        counts[r.status] += 1
+    if as_json:
+        render.write_out(render.dumps([r.to_json() for r in results]) + "\n")
+    else:
+        for r in results:
+            if r.status == "failed":
+                render.error(f"{name} line {r.line}: {r.error}")
+            elif r.status == "skipped":
+                render.warn(f"skipped {name} line {r.line} ({r.id}): {r.error}")
+        summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n or k == "imported")
+        render.write_out(summary + "\n")
+    if counts["failed"]:
+        raise typer.Exit(1)
+
+
+# -- check -----------------------------------------------------------------------------------------
+@app.command()
+def check(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="The report as a JSON object."),
+):
+    """Verify the archive: it opens, every record is complete, texts match their hashes, ids are unique.
+
+    Changes nothing. Exit status 1 when a problem is found; each is described with what to do.
+    """
+    from . import render
+    from .maintain import check_archive
+
+    rep = check_archive(_settings(ctx).index)
+    if as_json:
+        render.write_out(render.dumps(rep.to_json()) + "\n")
+    else:
+        fmt = f"format {rep.format}" if rep.format is not None else "format unknown"
+        render.write_out(f"archive {render.one_line(rep.path)}: {fmt}, {rep.briefs} "
+                         f"brief{'s' if rep.briefs != 1 else ''}\n")
+        for p in rep.problems:
+            render.write_out(f"problem: {render.one_line(p)}\n")
+        for n in rep.notes:
+            render.write_out(f"note: {render.one_line(n)}\n")
+        if rep.ok:
+            render.write_out("ok: the index opens, every record is complete, hashes match, ids are unique\n")
+    if not rep.ok:
+        if not as_json:
+            n = len(rep.problems)
+            render.error(f"{n} problem{'s' if n != 1 else ''} found in archive {rep.path}")
+        raise typer.Exit(1)
+
+
+# -- reindex ---------------------------------------------------------------------------------------
+@app.command()
+def reindex(
+    ctx: typer.Context,
+    drop_bad: bool = typer.Option(False, "--drop-bad",
+                                  help="Rebuild without records that cannot be read (they are listed)."),
+):
+    """Rebuild the search index from the stored records (after a damage report or an upgrade).
+
+    The new index is built beside the old one and swapped in at the end in one step: if the
+    rebuild is interrupted, the old index is still the archive.
+    """
+    from . import render
+    from .maintain import reindex as do_reindex
+
+    s = _settings(ctx)
+    archive = s.open()
+    res = do_reindex(archive, drop_bad=drop_bad, lock_timeout=s.lock_timeout, on_wait=_on_wait)
+    for old, new in res.renamed:
+        render.warn(f"two records had id {old}: the second now has id {new}")
+    if res.duplicates:
+        render.warn(f"dropped {res.duplicates} identical cop{'ies' if res.duplicates != 1 else 'y'} of records")
+    for e in res.dropped:
+        render.warn(f"dropped: {e}")
+    render.write_out(f"reindexed {res.briefs} brief{'s' if res.briefs != 1 else ''}\n")

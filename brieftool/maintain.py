@@ -1,0 +1,655 @@
+"""Keeping an archive safe: export, import, check and reindex.
+
+* :func:`export_records` / :func:`export_to_path` write every record as JSON Lines (one brief a
+  line, every field and the verbatim text: a lossless backup) or as CSV (metadata only).
+  Exporting reads one snapshot of the archive, so it is consistent even while another
+  ``brief`` process writes. A file is written to a private temporary file (mode 0600, like
+  the archive) in the same folder and renamed into place when complete.
+* :func:`import_records` reads such lines back. Records keep their ids, dates, tags, added
+  times and text byte for byte. An id that the archive already holds with different content
+  is skipped unless ``replace`` is set (then the line wins); an identical record is
+  ``unchanged``; a text the archive holds under another id is skipped likewise. A line
+  without an id gets a new one. A malformed line fails alone, naming its line number.
+* :func:`check_archive` verifies an archive without changing it and reports problems in
+  plain words.
+* :func:`reindex` rebuilds the Whoosh index from the stored records (the path for a schema
+  change). The new index is written in a temporary folder inside the archive and swapped
+  in by the same atomic step a normal commit uses (a new table of contents, renamed into
+  place), so a crash at any moment leaves either the old or the new index, never neither.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import csv
+import datetime as _dt
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from .models import Brief, BriefError, UsageError, count_words
+
+# The keys of an exported record, in the order written. ``text`` comes last so that a
+# line stays readable in a pager.
+EXPORT_KEYS = ("id", "title", "authors", "date", "tags", "type", "organization", "org_abbr", "source",
+               "sha256", "added", "words", "body_start", "source_size", "source_mtime_ns", "manual", "text")
+CSV_KEYS = ("id", "date", "title", "authors", "tags", "type", "organization", "source", "sha256", "added",
+            "words")
+EXPORT_FORMATS = ("jsonl", "csv")
+
+_ID = re.compile(r"^[0-9a-z]{1,8}$")
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+REINDEX_DIR = ".reindex"  # starts with a dot: Whoosh's clean-up never touches it
+
+
+# -- records <-> JSON ------------------------------------------------------------------------------
+def record_to_json(b: Brief) -> dict:
+    """Everything needed to rebuild the record exactly (the export line)."""
+    return {
+        "id": b.id,
+        "title": b.title,
+        "authors": list(b.authors),
+        "date": b.date.isoformat() if b.date else None,
+        "tags": list(b.tags),
+        "type": b.type,
+        "organization": b.organization,
+        "org_abbr": b.org_abbr,
+        "source": b.source,
+        "sha256": b.sha256,
+        "added": b.added.isoformat() if b.added else None,
+        "words": b.words,
+        "body_start": b.body_start,
+        "source_size": b.source_size,
+        "source_mtime_ns": b.source_mtime_ns,
+        "manual": sorted(b.manual),
+        "text": b.text,
+    }
+
+
+def _int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def record_from_json(d, *, strict: bool = False) -> Brief:
+    """Check a record's fields and build the Brief. Raises ValueError naming what is wrong.
+
+    Lenient (import): only ``text`` is required; ``id``, ``sha256``, ``words`` and ``added``
+    are filled in when missing. ``strict`` (check): every field must be present.
+    """
+    from .archive import text_sha256
+
+    if not isinstance(d, dict):
+        raise ValueError(f"a record must be a JSON object, not {type(d).__name__}")
+    if strict:
+        missing = [k for k in EXPORT_KEYS if k not in d]
+        if missing:
+            raise ValueError(f"missing field{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    text = d.get("text")
+    if not isinstance(text, str):
+        raise ValueError("no text" if text is None else "text is not a string")
+    if not text.strip():
+        raise ValueError("text is empty")
+
+    def s(key: str) -> str:
+        v = d.get(key)
+        if v is None:
+            return ""
+        if not isinstance(v, str):
+            raise ValueError(f"{key} is not a string")
+        return v
+
+    def strs(key: str) -> list[str]:
+        v = d.get(key)
+        if v is None:
+            return []
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise ValueError(f"{key} is not a list of strings")
+        return list(v)
+
+    def opt_int(key: str) -> int | None:
+        v = d.get(key)
+        if v is not None and not _int(v):
+            raise ValueError(f"{key} is not a whole number")
+        return v
+
+    bid = s("id")
+    if bid and not _ID.match(bid):
+        raise ValueError(f"id {bid!r} is not a brief id (1-8 lowercase letters and digits)")
+    if strict and not bid:
+        raise ValueError("empty id")
+    date = None
+    if d.get("date") is not None:
+        v = d["date"]
+        if not isinstance(v, str) or not _DAY.match(v):
+            raise ValueError(f"date {v!r} is not YYYY-MM-DD")
+        try:
+            date = _dt.date.fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"date {v!r} is not a real day") from None
+    added = None
+    if d.get("added") is not None:
+        v = d["added"]
+        try:
+            added = _dt.datetime.fromisoformat(v) if isinstance(v, str) else None
+        except ValueError:
+            added = None
+        if added is None:
+            raise ValueError(f"added {v!r} is not an ISO 8601 time")
+    sha = s("sha256")
+    real = text_sha256(text)
+    if sha and not _SHA.match(sha):
+        raise ValueError("sha256 is not 64 hex digits")
+    if sha and sha != real:
+        raise ValueError("sha256 does not match the text (the text was changed or damaged)")
+    words = opt_int("words")
+    if words is not None and words < 0:
+        raise ValueError("words is negative")
+    body_start = opt_int("body_start") or 0
+    if not 0 <= body_start <= len(text):
+        raise ValueError(f"body_start {body_start} is outside the text")
+    manual = strs("manual")
+    return Brief(
+        id=bid, title=s("title"), authors=strs("authors"), date=date, tags=strs("tags"), type=s("type"),
+        organization=s("organization"), org_abbr=s("org_abbr"), source=s("source"), sha256=real, added=added,
+        words=count_words(text) if words is None else words, text=text, body_start=body_start,
+        source_size=opt_int("source_size"), source_mtime_ns=opt_int("source_mtime_ns"), manual=set(manual),
+    )
+
+
+def stored_to_json(stored: dict) -> dict:
+    """A raw stored Whoosh document as an export-shaped dict (no parsing: for checking)."""
+    rec = stored.get("rec")
+    if not isinstance(rec, dict):
+        raise ValueError("its stored record is missing or not a record")
+    d = dict(rec)
+    d["id"] = stored.get("id")
+    if "text" in stored:
+        d["text"] = stored["text"]
+    return d
+
+
+# -- export ----------------------------------------------------------------------------------------
+@dataclass
+class ExportResult:
+    count: int = 0
+    errors: list[str] = field(default_factory=list)  # records that could not be read (skipped)
+
+
+def iter_records(archive, errors: list[str] | None = None) -> Iterator[Brief]:
+    """Every record from one snapshot of the archive, in index order. A stored document that
+    cannot be read is reported in ``errors`` (or raises, without that list) and skipped."""
+    from .archive import doc_to_brief
+
+    with archive.searcher() as s:
+        for stored in s.all_stored_fields():
+            try:
+                yield doc_to_brief(stored)
+            except Exception as e:  # a damaged record: say which, go on with the others
+                msg = f"record {stored.get('id', '?')!r} cannot be read ({type(e).__name__}: {e})"
+                if errors is None:
+                    raise BriefError(msg) from None
+                errors.append(msg)
+
+
+# Characters that some line readers (Python's str.splitlines, JavaScript) take for line
+# breaks; JSON does not escape them, so the export does, keeping one record a line for all.
+_LINE_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+_LINE_BREAK_RE = re.compile("[\u2028\u2029\x85]")
+
+
+def json_line(d: dict) -> bytes:
+    """One record as one line of UTF-8 JSON (readable non-ASCII text; every line break escaped)."""
+    s = json.dumps(d, ensure_ascii=False)
+    return _LINE_BREAK_RE.sub(lambda m: _LINE_BREAKS[m.group()], s).encode("utf-8") + b"\n"
+
+
+def export_records(archive, out: BinaryIO, fmt: str = "jsonl") -> ExportResult:
+    """Write every record to a binary stream as JSON Lines (lossless) or CSV (metadata)."""
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"unknown export format {fmt!r} (choose {', '.join(EXPORT_FORMATS)})")
+    res = ExportResult()
+    if fmt == "jsonl":
+        for b in iter_records(archive, res.errors):
+            out.write(json_line(record_to_json(b)))
+            res.count += 1
+    else:
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+        w = csv.writer(text, lineterminator="\n")
+        w.writerow(CSV_KEYS)
+        for b in iter_records(archive, res.errors):
+            j = b.to_json()
+            w.writerow(["; ".join(j[k]) if isinstance(j[k], list) else ("" if j[k] is None else j[k])
+                        for k in CSV_KEYS])
+            res.count += 1
+        text.flush()
+        text.detach()
+    out.flush()
+    return res
+
+
+def export_to_path(archive, dest: Path | str, fmt: str = "jsonl") -> ExportResult:
+    """Export to a file: written to a private temporary file next to it, renamed when complete
+    (an interrupted export never leaves a truncated file under the destination name)."""
+    dest = Path(dest)
+    if dest.is_dir():
+        raise UsageError(f"cannot export to {dest}: it is a folder (give a file name)")
+    parent = dest.parent if str(dest.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{dest.name}.", suffix=".tmp")  # mode 0600
+    except OSError as e:
+        raise BriefError(f"cannot export to {dest}: {_reason(e)}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            res = export_records(archive, f, fmt)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, dest)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise BriefError(f"cannot export to {dest}: {_reason(e)}; nothing was written") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return res
+
+
+def _reason(e: OSError) -> str:
+    return (e.strerror or str(e) or type(e).__name__).lower()
+
+
+# -- import ----------------------------------------------------------------------------------------
+@dataclass
+class ImportResult:
+    line: int
+    status: str  # imported / replaced / unchanged / skipped / failed
+    id: str | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict:
+        return {"line": self.line, "status": self.status, "id": self.id, "error": self.error}
+
+
+def read_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) for each non-blank line. Only ``\\n`` ends a line (JSON escapes
+    every other line break inside strings); a trailing ``\\r`` and a leading BOM are dropped."""
+    for n, raw in enumerate(stream, 1):
+        line = raw.rstrip(b"\n").rstrip(b"\r")
+        if n == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        if line.strip():
+            yield n, line
+
+
+def parse_line(raw: bytes) -> Brief:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"not UTF-8 (byte {e.start + 1})") from None
+    try:
+        d = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"not valid JSON ({e.msg} at column {e.colno})") from None
+    except RecursionError:
+        raise ValueError("not valid JSON (nested too deeply)") from None
+    return record_from_json(d)
+
+
+def import_records(archive, lines: Iterable[tuple[int, bytes]], *, replace: bool = False,
+                   lock_timeout: float = 30.0, on_wait: Callable[[], None] | None = None,
+                   now: _dt.datetime | None = None) -> list[ImportResult]:
+    """Import parsed export lines in one change (all of it is saved, or none of it)."""
+    results: list[ImportResult] = []
+    now = now or _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+    with archive.writer(lock_timeout=lock_timeout, on_wait=on_wait) as w:
+        for n, raw in lines:
+            try:
+                b = parse_line(raw)
+            except ValueError as e:
+                results.append(ImportResult(n, "failed", error=str(e)))
+                continue
+            results.append(_import_one(w, n, b, replace=replace, now=now))
+    return results
+
+
+def _same(a: Brief, b: Brief) -> bool:
+    return record_to_json(a) == record_to_json(b)
+
+
+def _import_one(w, n: int, b: Brief, *, replace: bool, now: _dt.datetime) -> ImportResult:
+    if b.added is None:
+        b = b.replace(added=now)
+    twin = w.find_sha(b.sha256)
+    if not b.id:
+        if twin is not None:
+            return ImportResult(n, "unchanged", twin.id, error=f"same text as archived brief {twin.id}")
+        b = b.replace(id=w.new_id(b.sha256))
+        w.put(b)
+        return ImportResult(n, "imported", b.id)
+    old = w.get(b.id)
+    if old is not None and _same(old, b):
+        return ImportResult(n, "unchanged", b.id)
+    if twin is not None and twin.id != b.id and not replace:
+        return ImportResult(n, "skipped", b.id,
+                            error=f"the archive holds the same text as brief {twin.id} (use --replace to "
+                                  "replace it with this record)")
+    if old is not None and not replace:
+        return ImportResult(n, "skipped", b.id,
+                            error=f"the archive has a different brief {b.id} (use --replace to overwrite it)")
+    if twin is not None and twin.id != b.id:
+        w.delete(twin.id)  # --replace: this record takes the place of the one with its text
+    w.put(b)
+    return ImportResult(n, "replaced" if old is not None or twin is not None else "imported", b.id)
+
+
+# -- check -----------------------------------------------------------------------------------------
+@dataclass
+class CheckReport:
+    path: str
+    format: int | None = None
+    briefs: int = 0
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict:
+        return {"archive": self.path, "format": self.format, "briefs": self.briefs, "ok": self.ok,
+                "problems": list(self.problems), "notes": list(self.notes)}
+
+
+MAX_PROBLEMS_PER_KIND = 20
+
+
+def check_archive(path: Path | str | None = None) -> CheckReport:
+    """Verify an archive without changing it: format version, the index opens and has the
+    current layout, every record is complete and well-formed, each text matches its sha256,
+    every id is unique and findable. A missing folder or a folder that is not an archive
+    raises BriefError (there is nothing to check)."""
+    from whoosh import index
+
+    from .archive import FORMAT_VERSION, INDEX_NAME, META_FILE, Archive, default_index_dir, make_schema
+
+    path = Path(path) if path is not None else default_index_dir()
+    rep = CheckReport(str(path))
+    meta = path / META_FILE
+    try:
+        is_archive = meta.is_file()
+    except PermissionError:
+        raise BriefError(f"archive {path} cannot be read: permission denied") from None
+    if not is_archive:
+        Archive.open(path)  # raises the right message: no archive / not an archive
+        raise BriefError(f"{path} is not a brief archive (no {META_FILE})")  # pragma: no cover
+    try:
+        info = json.loads(meta.read_text("utf-8"))
+        rep.format = int(info["format"])
+    except PermissionError:
+        raise BriefError(f"archive {path} cannot be read: permission denied") from None
+    except (OSError, ValueError, KeyError, TypeError):
+        rep.problems.append(f"{META_FILE} is unreadable or has no format version (restore it from a backup, or "
+                            f"write {{\"format\": {FORMAT_VERSION}}} into it)")
+    if rep.format is not None and rep.format > FORMAT_VERSION:
+        rep.problems.append(f"the archive was written by a newer brief (format {rep.format}; this brief reads up "
+                            f"to {FORMAT_VERSION}): upgrade brief before using it")
+        return rep
+    if rep.format is not None and rep.format < FORMAT_VERSION:
+        rep.problems.append(f"the archive has the older format {rep.format}: run 'brief reindex' to upgrade it")
+    try:
+        ix = index.open_dir(str(path), indexname=INDEX_NAME)
+        searcher = ix.searcher()
+    except PermissionError:
+        raise BriefError(f"archive {path} cannot be read: permission denied") from None
+    except Exception as e:  # any damage to Whoosh's files
+        rep.problems.append(f"the index cannot be opened ({type(e).__name__}: {e}); restore from an export with "
+                            "'brief import' into a new archive")
+        return rep
+    with searcher:
+        _check_schema(ix.schema, make_schema(), rep)
+        _check_records(searcher, rep)
+    if (path / REINDEX_DIR).exists():
+        rep.notes.append(f"a 'brief reindex' is running or was interrupted: its work folder {REINDEX_DIR} is "
+                         "removed by the next reindex (the archive does not use it)")
+    return rep
+
+
+def _check_schema(have, want, rep: CheckReport) -> None:
+    hn, wn = set(have.names()), set(want.names())
+    diff = sorted(hn ^ wn)
+    changed = sorted(n for n in hn & wn if type(have[n]) is not type(want[n]))
+    if diff or changed:
+        rep.problems.append(f"the index has a different layout from this brief's (fields {', '.join(diff + changed)}): "
+                            "run 'brief reindex'")
+
+
+def _check_records(searcher, rep: CheckReport) -> None:
+    from .archive import doc_to_brief
+
+    r = searcher.reader()
+    ids: collections.Counter = collections.Counter()
+    shas: dict[str, list[str]] = collections.defaultdict(list)
+    per_kind: collections.Counter = collections.Counter()
+
+    def problem(kind: str, msg: str) -> None:
+        per_kind[kind] += 1
+        if per_kind[kind] <= MAX_PROBLEMS_PER_KIND:
+            rep.problems.append(msg)
+        elif per_kind[kind] == MAX_PROBLEMS_PER_KIND + 1:
+            rep.problems.append(f"(more problems of this kind: {kind}; not all are listed)")
+
+    docs = r.iter_docs()  # one record at a time: an archive may be larger than memory
+    while True:
+        try:
+            docnum, stored = next(docs)
+        except StopIteration:
+            break
+        except Exception as e:
+            rep.problems.append(f"the stored records cannot be read ({type(e).__name__}: {e}); restore from an "
+                                "export with 'brief import' into a new archive")
+            return
+        rep.briefs += 1
+        bid = stored.get("id")
+        name = f"brief {bid}" if isinstance(bid, str) and bid else f"record #{docnum}"
+        try:
+            d = stored_to_json(stored)
+            record_from_json(d, strict=True)
+            doc_to_brief(stored)
+        except ValueError as e:
+            problem("incomplete record", f"{name}: {e}")
+            continue
+        except Exception as e:
+            problem("incomplete record", f"{name}: cannot be read ({type(e).__name__}: {e})")
+            continue
+        ids[bid] += 1
+        shas[d["sha256"]].append(bid)
+        if not _indexed(r, "id", bid, docnum):
+            problem("not findable", f"{name}: not findable by its id (the index is inconsistent): run 'brief reindex'")
+        elif not _indexed(r, "sha256", d["sha256"], docnum):
+            problem("not findable",
+                    f"{name}: not findable by its hash (the index is inconsistent): run 'brief reindex'")
+    for bid, n in sorted(ids.items()):
+        if n > 1:
+            problem("duplicate id", f"id {bid} is used by {n} records: run 'brief reindex' (it gives the extra "
+                                    "records new ids)")
+    for sha, owners in shas.items():
+        if len(owners) > 1:
+            rep.notes.append(f"briefs {', '.join(sorted(owners))} have the same text")
+
+
+def _indexed(reader, fieldname: str, value: str, docnum: int) -> bool:
+    try:
+        return docnum in set(reader.postings(fieldname, value).all_ids())
+    except Exception:  # the term is missing from the index
+        return False
+
+
+# -- reindex ---------------------------------------------------------------------------------------
+@dataclass
+class ReindexResult:
+    briefs: int = 0
+    renamed: list[tuple[str, str]] = field(default_factory=list)  # (old id, new id) for duplicate ids
+    dropped: list[str] = field(default_factory=list)  # unreadable records left out (with drop_bad)
+    duplicates: int = 0  # identical copies of a record, dropped
+
+
+@contextlib.contextmanager
+def _write_lock(archive, lock_timeout: float, on_wait: Callable[[], None] | None):
+    """Hold the archive's write lock (the one Whoosh writers take) without opening a writer."""
+    lock = archive.ix.lock("WRITELOCK")
+    deadline = time.monotonic() + lock_timeout
+    told = False
+    while True:
+        try:
+            got = lock.acquire(blocking=False)
+        except PermissionError:
+            raise BriefError(f"archive {archive.path} is not writable: permission denied") from None
+        if got:
+            break
+        if time.monotonic() >= deadline:
+            raise BriefError(f"archive {archive.path} is locked by another brief process; gave up after "
+                             f"{lock_timeout:g}s (raise --lock-timeout or BRIEF_LOCK_TIMEOUT)")
+        if not told and on_wait is not None:
+            on_wait()
+            told = True
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            lock.release()
+
+
+def _fsync_path(p: Path, *, directory: bool = False) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(p, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def reindex(archive, *, drop_bad: bool = False, lock_timeout: float = 30.0,
+            on_wait: Callable[[], None] | None = None,
+            on_progress: Callable[[int], None] | None = None) -> ReindexResult:
+    """Rebuild the index from the stored records with the current schema, then swap it in.
+
+    Under the write lock: read every record from the current index, write a fresh index
+    in ``<archive>/.reindex``, move its segment files into the archive folder (names no
+    current table of contents refers to) and finally write a table of contents of the next
+    generation pointing at them, by rename: the one atomic step. Until then the old index
+    is the archive; after it, the new one. Old files are then removed as after any commit.
+    Records that cannot be read stop the rebuild (nothing changed) unless ``drop_bad``.
+    Two records with one id: the second gets a new id (reported), or is dropped if identical.
+    """
+    from whoosh import index
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC, clean_files
+
+    from .archive import FORMAT_VERSION, INDEX_NAME, META_FILE, brief_to_doc, id_candidates, make_schema
+
+    res = ReindexResult()
+    root = Path(archive.path)
+    tmp = root / REINDEX_DIR
+    swapped = False
+    try:
+        with _write_lock(archive, lock_timeout, on_wait):
+            storage = FileStorage(str(root))
+            old = TOC.read(storage, INDEX_NAME)
+            if tmp.exists():
+                shutil.rmtree(tmp)  # left by an interrupted reindex: never referenced
+            tmp.mkdir(mode=0o700)
+            new_ix = index.create_in(str(tmp), make_schema(), indexname=INDEX_NAME)
+            # Segments as separate files, as `add` writes them (a reader then reads them on demand).
+            w = new_ix.writer(limitmb=256, compound=False)
+            try:
+                errors: list[str] = []
+                seen: dict[str, bytes] = {}  # id -> digest of the record kept under it
+                taken: set[str] = set()
+                records = list(_ids_of(archive))
+                taken.update(records)
+                for b in iter_records(archive, errors):
+                    digest = hashlib.sha256(json_line(record_to_json(b))).digest()
+                    if b.id in seen:
+                        if seen[b.id] == digest:
+                            res.duplicates += 1
+                            continue
+                        fresh = next(c for c in id_candidates(b.sha256) if c not in taken)
+                        res.renamed.append((b.id, fresh))
+                        b = b.replace(id=fresh)
+                    seen[b.id] = digest
+                    taken.add(b.id)
+                    w.add_document(**brief_to_doc(b))
+                    res.briefs += 1
+                    if on_progress:
+                        on_progress(res.briefs)
+                seen.clear()
+                if errors and not drop_bad:
+                    raise BriefError(f"{len(errors)} record{'s' if len(errors) > 1 else ''} cannot be read "
+                                     f"({errors[0]}{'; …' if len(errors) > 1 else ''}); nothing was changed "
+                                     "(run 'brief reindex --drop-bad' to rebuild without them)")
+                res.dropped = errors
+                w.commit(optimize=True)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    w.cancel()
+                raise
+            built = TOC.read(FileStorage(str(tmp)), INDEX_NAME)
+            segpat = TOC._segment_pattern(INDEX_NAME)
+            for name in sorted(os.listdir(tmp)):
+                if segpat.match(name):
+                    _fsync_path(tmp / name)
+                    os.replace(tmp / name, root / name)
+            _fsync_path(root, directory=True)
+            # The swap: a table of contents of the next generation, written by rename.
+            gen = old.generation + 1
+            TOC(built.schema, built.segments, gen).write(storage, INDEX_NAME)
+            swapped = True
+            _fsync_path(root, directory=True)
+            clean_files(storage, INDEX_NAME, gen, built.segments)
+            shutil.rmtree(tmp, ignore_errors=True)
+            _write_meta(root / META_FILE, FORMAT_VERSION)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if swapped:  # the new index is in place; only the clean-up or brief.json failed
+            raise BriefError(f"reindex of {root} finished, but tidying up failed: {_reason(e)} "
+                             "(run 'brief check')") from None
+        raise BriefError(f"reindex of {root} failed: {_reason(e)}; the archive is unchanged") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return res
+
+
+def _ids_of(archive) -> Iterator[str]:
+    with archive.searcher() as s:
+        for stored in s.all_stored_fields():
+            i = stored.get("id")
+            if isinstance(i, str):
+                yield i
+
+
+def _write_meta(meta: Path, version: int) -> None:
+    try:
+        info = json.loads(meta.read_text("utf-8"))
+        if not isinstance(info, dict):
+            info = {}
+    except (OSError, ValueError):
+        info = {}
+    info["format"] = version
+    info["reindexed"] = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    tmp = meta.with_name(meta.name + ".tmp")
+    tmp.write_text(json.dumps(info) + "\n", "utf-8")
+    os.replace(tmp, meta)
