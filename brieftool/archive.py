@@ -24,6 +24,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -67,6 +68,12 @@ def make_schema() -> fields.Schema:
         rec=fields.STORED(),
         text=fields.STORED(),
     )
+
+
+# What a creation killed before it wrote brief.json leaves: an empty index. Such a folder is
+# still "new" (a later write creates the archive in it; a read says there is no archive).
+_CREATION_LEFTOVER = re.compile(rf"^(_{INDEX_NAME}_0\.toc(\.[0-9.]+)?|{INDEX_NAME}_WRITELOCK|{INDEX_NAME}\.tmp|"
+                                rf"{re.escape(META_FILE)}\.tmp)$")
 
 
 def default_index_dir() -> Path:
@@ -199,7 +206,11 @@ class Archive:
         """
         path = Path(path) if path is not None else default_index_dir()
         meta = path / META_FILE
-        if meta.is_file():
+        try:
+            is_archive = meta.is_file()
+        except PermissionError:
+            raise BriefError(f"archive {path} cannot be read: permission denied") from None
+        if is_archive:
             cls._check_format(path, meta)
             try:
                 ix = index.open_dir(str(path), indexname=INDEX_NAME)
@@ -208,7 +219,7 @@ class Archive:
             return cls(path, ix)
         if path.exists() and not path.is_dir():
             raise UsageError(f"archive path {path} is a file, not an archive folder")
-        if path.is_dir() and any(path.iterdir()):
+        if path.is_dir() and any(not _CREATION_LEFTOVER.match(p.name) for p in path.iterdir()):
             raise UsageError(f"{path} is not a brief archive (no {META_FILE}); choose an empty or new folder")
         if not create:
             raise BriefError(f"no archive at {path} (add a brief first with 'brief add FILE', or pass --index DIR)")
@@ -231,11 +242,26 @@ class Archive:
         try:
             path.mkdir(parents=True, exist_ok=True, mode=0o700)
             os.chmod(path, 0o700)  # the owner only: briefs may be private
-            ix = index.create_in(str(path), make_schema(), indexname=INDEX_NAME)
-            info = {"format": FORMAT_VERSION, "created": _dt.datetime.now(_dt.timezone.utc).isoformat()}
-            tmp = path / (META_FILE + ".tmp")
-            tmp.write_text(json.dumps(info) + "\n", "utf-8")
-            os.replace(tmp, path / META_FILE)
+            # Two processes creating at once: under the write lock only one creates; the other
+            # opens its archive (create_in wipes the folder's index, a first commit included).
+            from whoosh.filedb.filestore import FileStorage
+
+            lock = FileStorage(str(path)).lock(f"{INDEX_NAME}_WRITELOCK")
+            deadline = time.monotonic() + 60
+            while not lock.acquire(blocking=False):
+                if (path / META_FILE).is_file() or time.monotonic() > deadline:
+                    return cls.open(path)
+                time.sleep(0.02)
+            try:
+                if (path / META_FILE).is_file():
+                    return cls.open(path)
+                ix = index.create_in(str(path), make_schema(), indexname=INDEX_NAME)
+                info = {"format": FORMAT_VERSION, "created": _dt.datetime.now(_dt.timezone.utc).isoformat()}
+                tmp = path / (META_FILE + ".tmp")
+                tmp.write_text(json.dumps(info) + "\n", "utf-8")
+                os.replace(tmp, path / META_FILE)
+            finally:
+                lock.release()
         except PermissionError:
             raise BriefError(f"cannot create archive at {path}: permission denied") from None
         except OSError as e:
@@ -293,6 +319,19 @@ class Archive:
         with self.ix.searcher() as s:
             return [t.decode("utf-8") if isinstance(t, bytes) else t for t in s.reader().lexicon("tag")]
 
+    def source_stats(self) -> dict[str, tuple[int | None, int | None, str, str]]:
+        """``source path -> (size, mtime_ns, id, title)`` of every brief read from a file, in one
+        pass over the records (a bulk re-add skips unchanged files without reading them)."""
+        out: dict[str, tuple[int | None, int | None, str, str]] = {}
+        with self.ix.searcher() as s:
+            for stored in s.all_stored_fields():
+                rec = stored.get("rec") or {}
+                src = rec.get("source")
+                if src:
+                    out[src] = (rec.get("source_size"), rec.get("source_mtime_ns"), stored["id"],
+                                rec.get("title", ""))
+        return out
+
     def tags(self) -> list[str]:
         """Every tag as first written, most used first (for the metadata reader and `brief tags`)."""
         counts: dict[str, list] = {}
@@ -313,11 +352,21 @@ class Archive:
         aw = ArchiveWriter(self, w)
         try:
             yield aw
+        except OSError as e:  # disk full, file too large...: the last commit stays the archive
+            aw.cancel()
+            raise write_failed(e) from None
         except BaseException:
             aw.cancel()
             raise
         else:
-            aw.commit()
+            try:
+                aw.commit()
+            except OSError as e:  # the new table of contents was not written: nothing changed
+                aw.cancel()
+                raise write_failed(e) from None
+            except BaseException:
+                aw.cancel()  # release the lock whatever went wrong
+                raise
 
     def _acquire(self, lock_timeout: float, on_wait, **kw):
         deadline = time.monotonic() + lock_timeout
@@ -336,6 +385,13 @@ class Archive:
                 time.sleep(0.05)
             except PermissionError:
                 raise BriefError(f"archive {self.path} is not writable: permission denied") from None
+
+
+def write_failed(e: OSError) -> BriefError:
+    """A write to the archive failed (no space left, file too large, ...): one clear line."""
+    reason = (e.strerror or str(e) or type(e).__name__).lower()
+    return BriefError(f"archive write failed: {reason}; nothing from this change was saved "
+                      "(the archive keeps its previous content)")
 
 
 class ArchiveWriter:
@@ -429,3 +485,80 @@ class ArchiveWriter:
     def cancel(self) -> None:
         with contextlib.suppress(Exception):
             self._w.cancel()
+        lock = getattr(self._w, "writelock", None)  # a cancel that failed half-way keeps it
+        if lock is not None and getattr(lock, "fd", None) is not None:
+            with contextlib.suppress(Exception):
+                lock.release()
+
+    # bulk adds (ingest.py) ------------------------------------------------------------------
+    def known_keys(self) -> tuple[set[str], set[str], set[str]]:
+        """Every id, sha256 and source in the index as this writer sees it, read from the term
+        lists (no record is loaded; terms of deleted records may be there too: a superset).
+        A bulk add checks these sets first and looks a key up in the index only when it is
+        there, so the many texts that are certainly new cost no lookup."""
+        r = self._reader
+
+        def terms(fieldname: str) -> set[str]:
+            try:
+                return {t.decode("utf-8") if isinstance(t, bytes) else t for t in r.lexicon(fieldname)}
+            except Exception:  # no such field in the index yet
+                return set()
+
+        return terms("id"), terms("sha256"), terms("source")
+
+    def put_fast(self, b: Brief, *, new: bool = False) -> bool:
+        """:meth:`put` for bulk adds. Whoosh's ``update_document`` opens a reader of every
+        segment for each document (slow once an archive has many segments); here the record
+        it replaces, if any, is deleted by document number from this writer's reader (no
+        lookup at all with ``new``: the caller knows the id is not in the index) and the new
+        one is added. Returns False, writing nothing, when this id was already written
+        through this writer since the last commit (Whoosh cannot replace a document added in
+        the same uncommitted batch): :meth:`checkpoint` first, then call again."""
+        if not b.id:
+            raise ValueError("brief without id")
+        if b.id in self._pending:
+            return False
+        r = self._reader
+        try:
+            old = [] if new else [n for n in r.postings("id", b.id).all_ids() if not r.is_deleted(n)]
+        except Exception:  # term not in the index
+            old = []
+        for docnum in old:
+            self._w.delete_document(docnum)
+        self._w.add_document(**brief_to_doc(b))
+        self._pending[b.id] = b
+        self._by_sha[b.sha256] = b.id
+        if b.source:
+            self._by_source[b.source] = b.id
+        self.changes += 1
+        return True
+
+    def checkpoint(self, *, lock_timeout: float = 30.0, on_wait: Callable[[], None] | None = None, **kw) -> bool:
+        """Commit the changes so far (a batch that survives whatever happens next) and carry on
+        with a fresh writer (``kw`` as for :meth:`Archive.writer`). The lock is released and
+        taken again in between, so another brief process waiting for it may go first: returns
+        True when one did (its changes are then in the index this writer sees)."""
+        if not self.changes:
+            return False
+        self._w.commit()
+        written = getattr(self._w, "generation", None)
+        pool = getattr(self._w, "pool", None)
+        if pool is not None and hasattr(pool, "current"):
+            pool.current = []  # Whoosh keeps a committed batch's postings in memory: let them go
+        self._w = self.archive._acquire(lock_timeout, on_wait, **kw)
+        others = written is None or getattr(self._w, "generation", None) != written + 1
+        self._reader = self._w.reader()
+        self._pending.clear()
+        self._by_sha.clear()
+        self._by_source.clear()
+        self.changes = 0
+        return others
+
+    def stop_subwriters(self) -> None:
+        """End the sub-writer processes of Whoosh's multi-process writer (``procs > 1``).
+        Its ``cancel`` leaves them waiting for work forever (and Python waits for them at
+        exit), so call this before cancelling such a writer."""
+        for task in getattr(self._w, "tasks", ()):
+            with contextlib.suppress(Exception):
+                task.terminate()
+                task.join(5)

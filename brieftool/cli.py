@@ -58,6 +58,10 @@ class BriefGroup(TyperGroup):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             code = 0
+        except OSError as e:  # disk full, permission denied...: one line, never a traceback
+            render.error(f"{e.filename}: {(e.strerror or str(e)).lower()}" if e.filename
+                         else (e.strerror or str(e) or type(e).__name__).lower())
+            code = 1
         if standalone_mode:
             sys.exit(code)
         return code
@@ -141,6 +145,16 @@ OrgOpt = typer.Option(None, "--org", help="Only briefs from this organization (a
 FormatOpt = typer.Option(None, "--format", "-f", metavar="FORMAT", help="table, json, jsonl, csv or ids.")
 JsonOpt = typer.Option(False, "--json", help="Shorthand for --format json.")
 ReverseOpt = typer.Option(False, "--reverse", "-r", help="Reverse the order.")
+OffsetOpt = typer.Option(0, "--offset", min=0, help="Skip this many first.")
+PageOpt = typer.Option(None, "--page", "-p", min=1, metavar="N",
+                       help="Show page N of --limit briefs each (the same as --offset (N-1)*limit).")
+FacetsOpt = typer.Option(False, "--facets",
+                         help="After the briefs, counts of their tags, authors, organizations and years "
+                              "(over all that match, not just the page shown). With --format json, jsonl "
+                              "or csv, print only these counts.")
+QueryOpt = typer.Option(None, "--query", "-q", metavar="QUERY",
+                        help="Only briefs matching QUERY, in the syntax of 'brief search' "
+                             "(e.g. 'tag:iran date:2019..2020 -draft').")
 
 
 def _filters(tag, author, since, until, type_, org):
@@ -153,20 +167,45 @@ def _filters(tag, author, since, until, type_, org):
 @app.command()
 def add(
     ctx: typer.Context,
-    paths: List[str] = typer.Argument(..., metavar="PATH...", help="Text files to add."),
+    paths: List[str] = typer.Argument(..., metavar="PATH...",
+                                      help="Text files, folders (walked), glob patterns, or - for standard input."),
     title: Optional[str] = typer.Option(None, "--title", help="Set the title."),
     author: Optional[List[str]] = typer.Option(None, "--author", help="Set the authors (repeatable)."),
     date: Optional[str] = typer.Option(None, "--date", help="Set the date (anything like 2019-04-17 or 'April 17, 2019')."),
     tag: Optional[List[str]] = typer.Option(None, "--tag", help="Add a tag (repeatable; kept with the tags read from the text)."),
     type_: Optional[str] = typer.Option(None, "--type", help="Set the type, e.g. 'Policy Brief'."),
     org: Optional[str] = typer.Option(None, "--org", help="Set the organization."),
+    recursive: bool = typer.Option(True, "--recursive/--no-recursive", help="Walk sub-folders of a folder too."),
+    include: Optional[List[str]] = typer.Option(None, "--include", metavar="GLOB", help="Only files matching GLOB (repeatable; e.g. '*.txt')."),
+    exclude: Optional[List[str]] = typer.Option(None, "--exclude", metavar="GLOB", help="Leave out files and folders matching GLOB (repeatable)."),
+    hidden: bool = typer.Option(False, "--hidden", help="Include hidden files and folders (names starting with '.')."),
+    metadata: Optional[str] = typer.Option(None, "--metadata", metavar="CSV", help="A spreadsheet of metadata, one row per file (see below)."),
+    key_column: Optional[str] = typer.Option(None, "--key-column", metavar="HEADER", help="The --metadata column naming the file (path, name or stem)."),
+    column: Optional[List[str]] = typer.Option(None, "--column", metavar="FIELD=HEADER", help="Map a --metadata column onto a field (repeatable), e.g. author=president_full."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Show what would be stored and where each field came from; store nothing."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per input: path, status, id, error."),
+    as_json: bool = typer.Option(False, "--json", help="A JSON array on stdout: path, status, id, error per input."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or per-file lines: failures and the summary only."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="A line for every input, however many."),
+    batch_size: int = typer.Option(1000, "--batch-size", min=1, metavar="N", help="Commit every N changes (an interrupted run keeps every committed batch)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Processes reading files (default: one per core)."),
 ):
-    """Add plain-text briefs to the archive (added / updated / unchanged / failed, one line each).
+    """Add plain-text briefs to the archive: files, whole folders, globs, or standard input.
 
-    Fields not given as options are read from the text itself. Adding the same text again
-    changes nothing; changed text from the same path updates that brief and keeps its id and tags.
+    Each input is added, updated, unchanged, skipped or failed. Fields not given as options
+    are read from the text itself. Adding the same text again changes nothing; changed text
+    from the same path updates that brief and keeps its id and tags. Folders are walked
+    (hidden files skipped unless --hidden); files in them that are not text (PDFs, images)
+    are skipped with the reason, while a non-text file named explicitly fails. Unchanged
+    files are recognised by size and modification time without being read. Commits are
+    made in batches: an interrupted run keeps what was committed; run it again for the rest.
+
+    \b
+    --metadata CSV: one row per file. The key column (--key-column, else the
+    first of path, file, filename, fileid, name, stem) holds a path, file name
+    or file stem. Columns title, author(s), date, tags, type and
+    organization/org/publisher map by themselves; --column FIELD=HEADER maps
+    others. Spreadsheet values count as options (they win over the text);
+    options on the command line win over the spreadsheet.
     """
     from . import render
     from .ingest import add_paths
@@ -175,18 +214,19 @@ def add(
     s = _settings(ctx)
     overrides = {"title": title, "authors": author, "tags": tag, "type": type_, "organization": org,
                  "date": parse_date_option(date) if date is not None else None}
-    archive = None
+    from .cli_sync import RunOutput, check_inputs, metadata_table, run
+
+    check_inputs(paths)
+    table = metadata_table(metadata, key_column, column)
+    walk = {"recursive": recursive, "include": include or (), "exclude": exclude or (), "hidden": hidden,
+            "metadata": table}
     if dry_run:
         try:
             archive = s.open()
         except BriefError:
             archive = None  # nothing to compare with: still show what would be read
-    else:
-        archive = s.open(create=True)
-    results = add_paths(archive, paths, overrides=overrides, dry_run=dry_run,
-                        lock_timeout=s.lock_timeout, on_wait=_on_wait)
-    if as_json:
-        if dry_run:
+        results = add_paths(archive, paths, overrides=overrides, dry_run=True, **walk)
+        if as_json:
             rows = []
             for r in results:
                 d = r.to_json()
@@ -196,17 +236,30 @@ def add(
                 rows.append(d)
             render.write_out(render.dumps(rows) + "\n")
         else:
-            render.write_out(render.dumps([r.to_json() for r in results]) + "\n")
-    else:
-        for r in results:
-            if r.status == "failed":
-                render.error(r.error or r.path)
-            elif r.status == "dry-run":
-                render.dry_run(r)
-            else:
-                render.add_line(r)
-    failed = sum(r.status == "failed" for r in results)
-    if failed:
+            for r in results:
+                if r.status == "failed":
+                    render.error(r.error or r.path)
+                elif r.status == "dry-run":
+                    render.dry_run(r)
+                else:
+                    RunOutput(as_json=False, quiet=False, verbose=True).line(r)
+        if any(r.status == "failed" for r in results):
+            raise typer.Exit(1)
+        return
+    from .ingest import AddOptions
+
+    archive = s.open(create=True)
+    opts = AddOptions(overrides=overrides, batch_size=batch_size, jobs=jobs, lock_timeout=s.lock_timeout,
+                      on_wait=_on_wait, **walk)
+    out = RunOutput(as_json=as_json, quiet=quiet, verbose=verbose)
+    try:
+        summary = run(archive, paths, opts, out)
+    finally:
+        out.close()
+    out.summary(summary)
+    if summary.interrupted:
+        raise typer.Exit(130)
+    if summary.failed:
         raise typer.Exit(1)
 
 
@@ -214,47 +267,60 @@ def add(
 @app.command()
 def search(
     ctx: typer.Context,
-    query: str = typer.Argument(..., help="Words to find (all of them; a quoted phrase as a phrase)."),
+    query: str = typer.Argument(..., metavar="QUERY", help="What to find (syntax below)."),
     tag: Optional[List[str]] = TagOpt,
     author: Optional[str] = AuthorOpt,
     since: Optional[str] = SinceOpt,
     until: Optional[str] = UntilOpt,
     type_: Optional[str] = TypeOpt,
     org: Optional[str] = OrgOpt,
-    sort: str = typer.Option("relevance", "--sort", "-s", help="relevance, date, title or added."),
+    sort: str = typer.Option("relevance", "--sort", "-s",
+                             help="relevance, date (newest first), title or added."),
     reverse: bool = ReverseOpt,
     limit: int = typer.Option(10, "--limit", "-n", min=0, help="How many hits to show (0: all)."),
-    offset: int = typer.Option(0, "--offset", min=0, help="Skip this many hits first."),
+    offset: int = OffsetOpt,
+    page: Optional[int] = PageOpt,
+    facets: bool = FacetsOpt,
     fmt: Optional[str] = FormatOpt,
     as_json: bool = JsonOpt,
 ):
-    """Search the archive, best matches first, with highlighted snippets."""
-    from . import render
+    """Search the archive, best matches first, with highlighted snippets.
+
+    Several words mean all of them; when no brief has them all, briefs with any of them are
+    ranked instead. A question of four or more words lists the briefs with all of them first,
+    then those with some. The options filter too (combined with AND).
+
+    \b
+    QUERY syntax (field names and values are case-insensitive):
+      sanctions relief        words in the title or text (stemmed: sanction = sanctions)
+      "maximum pressure"      a phrase
+      tag:"north korea"  author:ha  title:kim  type:"policy brief"  org:fdd  body:word  id:tre8
+      date:2019  date:2019-04  date:2019-04-17  date:2019..2020  date:2019-03..  date:..2019-06
+      iran OR venezuela   sanctions AND relief   NOT draft   -draft   -tag:draft   (a OR b) c
+      sanct*  (prefix)    sanctons~  (near spellings; ~2: up to two edits)
+      brief search -- -draft sanctions      (-- before a query that starts with -)
+    """
+    from .cli_query import check_facets, emit_results
+    from .query import parse
+    from .search import page_window
     from .search import search as do_search
 
     fmt = _fmt(fmt, as_json)
+    check_facets(fmt, facets)
+    limit, offset = page_window(limit, offset, page)
+    parsed = parse(query)  # a malformed query is a usage error, before the archive is opened
     flt = _filters(tag, author, since, until, type_, org)
     archive = _settings(ctx).open()
-    res = do_search(archive, query, flt=flt, sort=sort.lower(), reverse=reverse, limit=limit, offset=offset,
-                    snippets=fmt in ("table", "json", "jsonl", "csv"))
-    rows = [h.to_json() for h in res.hits]
-    if res.fallback:
-        render.info("No brief has all of these words; showing briefs with any of them.")
-
-    def table():
-        n = res.total
-        head = f"{n} brief{'s' if n != 1 else ''} match"
-        if res.hits and (offset or len(res.hits) < n):
-            head += f" (showing {offset + 1}–{offset + len(res.hits)})"
-        render.search_table(res.hits, header=head)
-
-    render.emit_records(rows, fmt, table=table)
+    res = do_search(archive, parsed, flt=flt, sort=sort, reverse=reverse, limit=limit, offset=offset,
+                    snippets=fmt in ("table", "json", "jsonl", "csv"), facets=facets)
+    emit_results(res, fmt, kind="search", offset=offset, facets=facets, query=query)
 
 
 # -- list --------------------------------------------------------------------------------------
 @app.command("list")
 def list_cmd(
     ctx: typer.Context,
+    query: Optional[str] = QueryOpt,
     tag: Optional[List[str]] = TagOpt,
     author: Optional[str] = AuthorOpt,
     since: Optional[str] = SinceOpt,
@@ -264,29 +330,28 @@ def list_cmd(
     sort: str = typer.Option("date", "--sort", "-s", help="date (newest first), title or added."),
     reverse: bool = ReverseOpt,
     limit: int = typer.Option(0, "--limit", "-n", min=0, help="Show at most this many (0: all)."),
-    offset: int = typer.Option(0, "--offset", min=0, help="Skip this many first."),
+    offset: int = OffsetOpt,
+    page: Optional[int] = PageOpt,
+    facets: bool = FacetsOpt,
     fmt: Optional[str] = FormatOpt,
     as_json: bool = JsonOpt,
 ):
     """List briefs as a table, newest first."""
-    from . import render
-    from .search import list_briefs
+    from .cli_query import check_facets, emit_results
+    from .query import parse
+    from .search import list_briefs, page_window
 
     fmt = _fmt(fmt, as_json)
+    check_facets(fmt, facets)
     if sort.lower() not in ("date", "title", "added"):
         raise UsageError(f"unknown --sort {sort!r} for list (choose date, title or added)")
+    limit, offset = page_window(limit, offset, page)
+    parsed = parse(query) if query is not None else None
     flt = _filters(tag, author, since, until, type_, org)
     archive = _settings(ctx).open()
-    res = list_briefs(archive, flt=flt, sort=sort.lower(), reverse=reverse, limit=limit or None, offset=offset)
-
-    def table():
-        n = res.total
-        head = f"{n} brief{'s' if n != 1 else ''}"
-        if res.hits and (offset or len(res.hits) < n):
-            head += f" (showing {offset + 1}–{offset + len(res.hits)})"
-        render.list_table([h.brief for h in res.hits], header=head)
-
-    render.emit_records([h.brief.to_json() for h in res.hits], fmt, table=table)
+    res = list_briefs(archive, flt=flt, sort=sort.lower(), reverse=reverse, limit=limit, offset=offset,
+                      query=parsed, facets=facets)
+    emit_results(res, fmt, kind="list", offset=offset, facets=facets)
 
 
 # -- show --------------------------------------------------------------------------------------

@@ -1,28 +1,68 @@
-"""`brief add`: paths -> reader -> extractor -> archive.
+"""`brief add` and `brief sync`: paths -> walk -> read + extract (in parallel) -> archive (in batches).
 
-Files are read, decoded, hashed and their metadata extracted before the write lock is
-taken; the decision added / updated / unchanged is made under the lock, against the
-archive as it is then, so two `brief add` processes at once cannot add the same text twice.
+The pipeline, for one run:
+
+1. **Walk** (``walk.py``): the paths become a list of entries (names and ``stat`` results
+   only; nothing is read).
+2. **Skip unread** what has not changed: a file whose path, size and modification time are
+   those stored for it is ``unchanged`` without being opened. The map ``source -> (size,
+   mtime, id)`` is read once per run (``Archive.source_stats``). Options or spreadsheet
+   values for such a file are applied to its stored record without reading the file.
+3. **Read, decode, hash, extract** the rest, in chunks, across the machine's cores
+   (``concurrent.futures.ProcessPoolExecutor``; in-process for small runs, where starting
+   processes costs more than it saves). At most a few chunks are in flight, so memory stays
+   flat however many files there are.
+4. **Store** under the write lock, in input order: added / updated / unchanged is decided
+   against the archive as it is then (two `brief add` at once cannot add the same text
+   twice). Options win over the text; tags are merged; fields set by hand are kept; a file
+   whose text is already archived under a path that no longer exists is a move (same id,
+   tags, everything; only the source changes).
+5. **Commit in batches** (every ``batch_size`` changes or ``batch_seconds``): an
+   interrupted run (Ctrl-C, or a killed process) keeps every batch already committed, and a
+   re-run skips those files unread. Results are handed to ``on_result`` only once the batch
+   holding them is committed, so a line saying "added" is always true. For big runs the
+   writer is Whoosh's multi-process one (``procs=2, multisegment=True``): on two cores,
+   20,000 briefs in 69 s against 111 s with the plain writer (bench/ingest). Commits use
+   Whoosh's default merge policy, so the archive is left with few segments (searches stay
+   fast and a later small commit does not inherit a big merge).
+
+Files found by walking a folder (or a quoted glob) that are not text (PDFs, images, archives:
+``reader.BinaryFileError``) are ``skipped`` with the reason; a file named explicitly that is
+not text ``failed``, as any other file that cannot be read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
-from collections.abc import Callable, Iterable
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .models import Brief, BriefError, clean_label, count_words, norm_tag
+from .models import Brief, BriefError, UsageError, clean_label, count_words, norm_tag
 
 # Fields an option of `add` can set; options win over what the text says.
 OVERRIDABLE = ("title", "authors", "date", "tags", "type", "organization")
+
+BATCH_SIZE = 1000  # changes per commit
+BATCH_SECONDS = 60.0  # at most this long between commits
+CHUNK = 32  # files per job sent to a worker process
+PARALLEL_MIN = 200  # fewer files to read than this: read them in this process
+MULTIPROC_WRITER_MIN = 500  # fewer new texts than this: Whoosh's plain writer
+WRITER_LIMITMB = 32  # Whoosh's posting pool, per writer process (measured: 20,000 briefs peak 109 MB vs 217)
+SNIFF_ABOVE = 1024 * 1024  # a walked file bigger than this has its head checked before it is read
+STDIN = "-"
 
 
 @dataclass
 class AddResult:
     path: str
-    status: str  # added / updated / unchanged / failed (and would-add... with dry_run)
+    status: str  # added / updated / unchanged / skipped / failed (dry-run; would-add... for sync --dry-run)
     id: str | None = None
     error: str | None = None
     title: str = ""
@@ -42,8 +82,68 @@ class Prepared:
     brief: Brief
     sources: dict
     notes: list[str]
+    option_tags: list[str] = field(default_factory=list)  # the tags given as options (not read from the text)
 
 
+@dataclass
+class Summary:
+    """What a run did; ``line()`` is the one-line summary printed at the end."""
+
+    inputs: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    removed: int = 0
+    seconds: float = 0.0
+    interrupted: bool = False
+    not_done: int = 0  # inputs not processed (or processed but not committed) when interrupted
+    dry_run: bool = False
+    metadata_unused: int | None = None  # spreadsheet rows that matched no file
+
+    def count(self, r: AddResult) -> None:
+        key = r.status.removeprefix("would-")
+        key = {"add": "added", "update": "updated", "remove": "removed"}.get(key, key)
+        if key in ("added", "updated", "unchanged", "skipped", "failed", "removed"):
+            setattr(self, key, getattr(self, key) + 1)
+
+    def line(self) -> str:
+        would = "would be " if self.dry_run else ""
+        parts = [f"{self.added:,} {would}added", f"{self.updated:,} {would}updated",
+                 f"{self.unchanged:,} unchanged", f"{self.skipped:,} skipped", f"{self.failed:,} failed"]
+        if self.removed:
+            parts.append(f"{self.removed:,} {would}removed")
+        done = self.inputs - self.not_done
+        rate = f", {done / self.seconds:,.0f}/s" if self.seconds >= 1 and done else ""
+        s = f"{', '.join(parts)} ({self.inputs:,} input{'s' if self.inputs != 1 else ''} in {self.seconds:.1f} s{rate})"
+        if self.interrupted:
+            s = (f"Interrupted; kept: {s}. {self.not_done:,} not processed: run the same command again "
+                 "to add the rest")
+        return s
+
+
+@dataclass
+class AddOptions:
+    """How to run an add; see :func:`ingest`."""
+
+    overrides: dict | None = None  # option values (title, authors, date, tags, type, organization)
+    metadata: object | None = None  # a metadata_csv.MetadataTable
+    recursive: bool = True
+    include: Sequence[str] = ()
+    exclude: Sequence[str] = ()
+    hidden: bool = False
+    batch_size: int = BATCH_SIZE
+    batch_seconds: float = BATCH_SECONDS
+    jobs: int | None = None  # worker processes for reading (None: one per core; 1: this process)
+    writer_procs: int | None = None  # Whoosh writer processes (None: automatic; 1: the plain writer)
+    lock_timeout: float = 30.0
+    on_wait: Callable[[], None] | None = None
+    stdin: object | None = None  # a binary stream for '-' (default: sys.stdin.buffer)
+    dry_run: bool = False  # decide everything, write nothing (statuses would-add/would-update)
+
+
+# -- field values ------------------------------------------------------------------------------
 def clean_overrides(overrides: dict | None) -> dict:
     """Normalise option values: drop unset ones, clean labels, dedupe lists."""
     out = {}
@@ -83,13 +183,25 @@ def merge_tags(*lists: Iterable[str]) -> list[str]:
     return out
 
 
+def combine_overrides(sheet: dict, options: dict) -> dict:
+    """Spreadsheet values under command-line options: options win, tags are combined."""
+    if not sheet:
+        return options
+    out = dict(sheet)
+    out.update({k: v for k, v in options.items() if k != "tags"})
+    if "tags" in options or "tags" in sheet:
+        out["tags"] = merge_tags(options.get("tags", ()), sheet.get("tags", ()))
+    return out
+
+
 def prepare(path: str, text: str, *, overrides: dict, known_tags=(), vocabulary=None,
             size: int | None = None, mtime_ns: int | None = None) -> Prepared:
     """Build the record for a text: extracted fields, then the options on top."""
     from .archive import text_sha256
     from .extract import extract
 
-    ex = extract(text, filename=os.path.basename(path) if path else None,
+    from_file = bool(path) and path != STDIN
+    ex = extract(text, filename=os.path.basename(path) if from_file else None,
                  known_tags=known_tags, vocabulary=vocabulary)
     f = dict(ex.fields)
     sources = dict(ex.sources)
@@ -101,7 +213,7 @@ def prepare(path: str, text: str, *, overrides: dict, known_tags=(), vocabulary=
             f[k] = v
             sources[k] = "option"
     b = Brief(
-        title=f.get("title", "") or (Path(path).stem if path else ""),
+        title=f.get("title", "") or (Path(path).stem if from_file else ""),
         authors=list(f.get("authors", [])),
         date=f.get("date"),
         tags=list(f.get("tags", [])),
@@ -117,40 +229,56 @@ def prepare(path: str, text: str, *, overrides: dict, known_tags=(), vocabulary=
         source_mtime_ns=mtime_ns,
         manual={k for k in overrides if k != "tags"},
     )
-    return Prepared(path, b, sources, list(ex.notes))
+    return Prepared(path, b, sources, list(ex.notes), list(overrides.get("tags", ())))
+
+
+# -- decisions (under the write lock) ----------------------------------------------------------
+def _with_options(rec: Brief, b: Brief, option_tags: Sequence[str], text_tags: Sequence[str]) -> Brief:
+    """A stored record with the options of this add on top (fields in ``b.manual`` win, tags
+    merged). The text's own tags are merged back only while no tag was taken away by hand."""
+    changed = rec
+    for k in b.manual:
+        if getattr(changed, k) != getattr(b, k):
+            changed = changed.replace(**{k: getattr(b, k)}, manual=changed.manual | {k})
+    extra = option_tags if "tags" in rec.manual else merge_tags(option_tags, text_tags)
+    new_tags = merge_tags(changed.tags, extra)
+    if new_tags != changed.tags:
+        changed = changed.replace(tags=new_tags)
+    return changed
 
 
 def store(w, p: Prepared, *, now: _dt.datetime | None = None) -> AddResult:
     """Decide added / updated / unchanged for a prepared file and write it (under the lock)."""
     b = p.brief
     now = now or _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+    from_file = bool(b.source) and b.source != STDIN
     same = w.find_sha(b.sha256)
     if same is not None:
         changed = same
-        if same.source != b.source and b.source and (not same.source or not os.path.exists(same.source)):
+        moved = (from_file and same.source != b.source
+                 and (not same.source or same.source == STDIN or not os.path.exists(same.source)))
+        if moved:
             changed = changed.replace(source=b.source)  # the file moved: keep id and tags
-        for k in b.manual:
-            if getattr(changed, k) != getattr(b, k):
-                changed = changed.replace(**{k: getattr(b, k)}, manual=changed.manual | {k})
-        new_tags = merge_tags(changed.tags, b.tags)
-        if new_tags != changed.tags:
-            changed = changed.replace(tags=new_tags)
-        changed = changed.replace(source_size=b.source_size, source_mtime_ns=b.source_mtime_ns) \
-            if same.source == changed.source == b.source else changed
+        changed = _with_options(changed, b, p.option_tags, b.tags)
+        if from_file and changed.source == b.source:
+            changed = changed.replace(source_size=b.source_size, source_mtime_ns=b.source_mtime_ns)
+        notes = list(p.notes)
         if _meta_differs(changed, same):
+            if moved and same.source:
+                notes.append(f"moved from {same.source}")
             w.put(changed)
-            return AddResult(p.path, "updated", changed.id, title=changed.title, notes=p.notes, brief=changed)
+            return AddResult(p.path, "updated", changed.id, title=changed.title, notes=notes, brief=changed)
         if (changed.source_size, changed.source_mtime_ns) != (same.source_size, same.source_mtime_ns):
             w.put(changed)  # remember size/mtime so the next re-add can skip it unread
-        notes = list(p.notes)
         if same.source and same.source != b.source:
             notes.append(f"same text as {same.id} ({same.source})")
         return AddResult(p.path, "unchanged", same.id, title=same.title, notes=notes, brief=changed)
-    old = w.find_source(b.source) if b.source else None
+    old = w.find_source(b.source) if from_file else None
     if old is not None:
-        upd = b.replace(id=old.id, added=old.added, tags=merge_tags(old.tags, b.tags),
-                        manual=old.manual | b.manual)
-        for k in old.manual - b.manual:
+        # A tag taken away by hand (``tags`` in manual) must not come back from the new text.
+        tags = merge_tags(old.tags, p.option_tags) if "tags" in old.manual else merge_tags(old.tags, b.tags)
+        upd = b.replace(id=old.id, added=old.added, tags=tags, manual=old.manual | b.manual)
+        for k in old.manual - b.manual - {"tags"}:
             upd = upd.replace(**{k: getattr(old, k)})  # fields set by hand survive a text update
         w.put(upd)
         return AddResult(p.path, "updated", upd.id, title=upd.title, notes=p.notes, brief=upd)
@@ -159,52 +287,571 @@ def store(w, p: Prepared, *, now: _dt.datetime | None = None) -> AddResult:
     return AddResult(p.path, "added", new.id, title=new.title, notes=p.notes, brief=new)
 
 
+def store_touch(w, path: str, brief_id: str, overrides: dict, notes: list[str]) -> AddResult | None:
+    """A file unchanged since it was stored (same size and mtime), given options: apply them to
+    the stored record without reading the file. None when the record has gone meanwhile."""
+    rec = w.get(brief_id)
+    if rec is None:
+        return None
+    b = rec.replace(**{k: v for k, v in overrides.items() if k != "tags"},
+                    manual={k for k in overrides if k != "tags"})
+    changed = _with_options(rec, b, overrides.get("tags", ()), ())
+    if _meta_differs(changed, rec):
+        w.put(changed)
+        return AddResult(path, "updated", changed.id, title=changed.title, notes=notes, brief=changed)
+    return AddResult(path, "unchanged", rec.id, title=rec.title, notes=notes)
+
+
 def _meta_differs(a: Brief, b: Brief) -> bool:
     keys = ("title", "authors", "date", "tags", "type", "organization", "source")
     return any(getattr(a, k) != getattr(b, k) for k in keys)
 
 
-def add_paths(archive, paths: Iterable[str], *, overrides: dict | None = None, dry_run: bool = False,
-              lock_timeout: float = 30.0, on_wait: Callable[[], None] | None = None,
-              on_result: Callable[[AddResult], None] | None = None) -> list[AddResult]:
-    """Add files to the archive. Every input gets one AddResult; failures do not stop the rest."""
+# -- reading (in worker processes or in this one) ----------------------------------------------
+_known_tags: list[str] = []
+_vocabulary: list[str] = []
+
+
+def _init_worker(known_tags, vocabulary) -> None:
+    global _known_tags, _vocabulary
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _known_tags, _vocabulary = known_tags, vocabulary
+
+
+def _read_one(job) -> Prepared | AddResult:
+    """Read, decode, hash and extract one file. ``job``: (path, source, explicit, size, overrides, notes)."""
+    from .reader import BinaryFileError, ReadError, looks_binary, read_path
+
+    path, source, explicit, size, ov, notes = job
+    try:
+        if not explicit and size is not None and size > SNIFF_ABOVE:
+            with open(path, "rb") as fh:
+                reason = looks_binary(fh.read(64 * 1024))
+            if reason:
+                raise BinaryFileError(reason)
+        d = read_path(path)
+        p = prepare(source, d.text, overrides=ov, known_tags=_known_tags, vocabulary=_vocabulary,
+                    size=d.size, mtime_ns=d.mtime_ns)
+    except BinaryFileError as e:
+        if explicit:
+            return AddResult(path, "failed", error=f"{path}: {e}")
+        return AddResult(path, "skipped", error=f"{path}: {e}")
+    except ReadError as e:
+        return AddResult(path, "failed", error=f"{path}: {e}")
+    except OSError as e:
+        return AddResult(path, "failed", error=f"{path}: {(e.strerror or str(e)).lower()}")
+    except Exception as e:  # a bug must not lose a long run: report the file, carry on
+        return AddResult(path, "failed", error=f"{path}: internal error ({type(e).__name__}: {e})")
+    p.path = path
+    p.notes = list(notes) + list(d.warnings) + p.notes
+    return p
+
+
+def _read_chunk(jobs: list) -> list:
+    return [_read_one(j) for j in jobs]
+
+
+# Children forked during a run (reader pool, Whoosh's sub-writers) ignore Ctrl-C (the parent
+# stops cleanly) and, on Linux, die with the parent: a killed `brief add` leaves no process
+# behind that would keep the archive's lock file open.
+_RUN_PID: int | None = None
+
+
+def _after_fork_in_child() -> None:
+    if _RUN_PID is None:
+        return
+    with contextlib.suppress(Exception):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            if os.getppid() != _RUN_PID:  # the parent died before the line above
+                os._exit(1)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _pool(jobs: int, known_tags, vocabulary):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                               initargs=(known_tags, vocabulary))
+
+
+# -- the batch writer --------------------------------------------------------------------------
+class _Batches:
+    """The archive writer of one run, opened when the first change needs it and committed
+    every ``size`` changes or ``seconds``. Results wait in ``buffer`` until the batch that
+    holds them is committed; then they go to ``emit``."""
+
+    def __init__(self, archive, stack: contextlib.ExitStack, opts: AddOptions, writer_kw: dict,
+                 emit: Callable[[AddResult], None], on_phase: Callable[[str], None] | None = None):
+        self.archive = archive
+        self.on_phase = on_phase or (lambda phase: None)
+        self.stack = stack
+        self.opts = opts
+        self.writer_kw = writer_kw
+        self.emit = emit
+        self.aw = None
+        self.buffer: list[AddResult] = []
+        self.t_batch = 0.0
+        self.commits = 0
+        # Supersets of the ids, hashes and sources in the index (plus what this run wrote):
+        # a key not in them needs no index lookup.
+        self.ids: set[str] = set()
+        self.shas: set[str] = set()
+        self.sources: set[str] = set()
+
+    def _open(self):
+        if self.aw is None:
+            if self.opts.dry_run:
+                self.aw = _dry_writer(self.archive)
+            else:
+                self.aw = self.stack.enter_context(self.archive.writer(
+                    lock_timeout=self.opts.lock_timeout, on_wait=self.opts.on_wait, **self.writer_kw))
+                aw = self.aw
+                # On an error the writer is cancelled: end Whoosh's sub-writer processes first.
+                self.stack.push(lambda et, e, tb: aw.stop_subwriters() if et else None)
+            self.ids, self.shas, self.sources = self.aw.known_keys()  # read under the lock
+            self.t_batch = time.monotonic()
+        return self.aw
+
+    # what store() needs
+    def find_sha(self, sha):
+        aw = self._open()
+        return aw.find_sha(sha) if sha in self.shas else None
+
+    def find_source(self, source):
+        aw = self._open()
+        return aw.find_source(source) if source in self.sources else None
+
+    def get(self, brief_id):
+        return self._open().get(brief_id)
+
+    def new_id(self, sha):
+        from .archive import id_candidates
+
+        self._open()
+        for cand in id_candidates(sha):
+            if cand not in self.ids:
+                return cand
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def put(self, b: Brief) -> None:
+        aw = self._open()
+        new = b.id not in self.ids
+        if not aw.put_fast(b, new=new):  # written earlier in this batch: commit that first
+            self.checkpoint()
+            if not self.aw.put_fast(b):  # pragma: no cover - a fresh batch has nothing pending
+                raise AssertionError("put after checkpoint")
+        self.ids.add(b.id)
+        self.shas.add(b.sha256)
+        if b.source:
+            self.sources.add(b.source)
+
+    # batching
+    def pending(self) -> int:
+        return self.aw.changes if self.aw is not None else 0
+
+    def record(self, r: AddResult) -> None:
+        self.buffer.append(r)
+        if not self.pending():
+            self.flush()
+
+    def maybe_checkpoint(self) -> None:
+        n = self.pending()
+        if n and (n >= self.opts.batch_size or time.monotonic() - self.t_batch >= self.opts.batch_seconds):
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        if self.pending() and not self.opts.dry_run:
+            self.on_phase("committing")
+            others = self.aw.checkpoint(lock_timeout=self.opts.lock_timeout, on_wait=self.opts.on_wait,
+                                        **self.writer_kw)
+            if others:  # another process wrote between two batches: our key sets are stale
+                ids, shas, sources = self.aw.known_keys()
+                self.ids |= ids
+                self.shas |= shas
+                self.sources |= sources
+            self.commits += 1
+            self.on_phase("adding")
+        self.t_batch = time.monotonic()
+        self.flush()
+
+    def flush(self) -> None:
+        buf, self.buffer = self.buffer, []
+        for r in buf:
+            r.brief = None  # the text is not needed any more: keep memory flat
+            self.emit(r)
+
+
+class _ReaderOnly:
+    """Stands in for a Whoosh writer in a dry run: lookups only, nothing is written."""
+
+    def __init__(self, ix):
+        self._r = ix.reader()
+
+    def reader(self):
+        return self._r
+
+    def delete_document(self, docnum):
+        pass
+
+    def add_document(self, **fields):
+        pass
+
+
+def _dry_writer(archive):
+    from .archive import ArchiveWriter
+
+    class DryWriter(ArchiveWriter):
+        def put_fast(self, b, *, new=False):
+            self._pending[b.id] = b
+            self._by_sha[b.sha256] = b.id
+            if b.source:
+                self._by_source[b.source] = b.id
+            return True
+
+        @property
+        def changes(self):
+            return 0
+
+        @changes.setter
+        def changes(self, v):
+            pass
+
+    if archive is None:
+        return _NoArchiveWriter()
+    return DryWriter(archive, _ReaderOnly(archive.ix))
+
+
+class _NoArchiveWriter:
+    """A dry run with no archive yet: everything would be added."""
+
+    def __init__(self):
+        self._pending: dict[str, Brief] = {}
+        self._by_sha: dict[str, str] = {}
+        self.changes = 0
+
+    def find_sha(self, sha):
+        return self._pending.get(self._by_sha.get(sha, ""))
+
+    def find_source(self, source):
+        return None
+
+    def get(self, brief_id):
+        return self._pending.get(brief_id)
+
+    def put_fast(self, b, *, new=False):
+        self._pending[b.id] = b
+        self._by_sha[b.sha256] = b.id
+        return True
+
+    def known_keys(self):
+        return set(), set(), set()
+
+
+# -- the run -----------------------------------------------------------------------------------
+def _cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _default_jobs() -> int:
+    env = os.environ.get("BRIEF_JOBS")
+    if env and env.strip().isdigit() and int(env) > 0:
+        return int(env)
+    return _cpus()
+
+
+def _writer_kw(opts: AddOptions, new_texts: int) -> dict:
+    """Writer options: segments as separate files (``compound=False``: a reader then reads
+    them on demand; Whoosh copies a compound segment whole into memory for every reader),
+    a smaller in-memory posting pool than Whoosh's 128 MB (``limitmb``: the pool spills to
+    disk sooner, so merging segments does not grow memory with the archive), and Whoosh's
+    multi-process writer for big runs (on Linux, with two or more cores)."""
+    kw: dict = {"compound": False, "limitmb": WRITER_LIMITMB}
+    procs = opts.writer_procs
+    if procs is None:
+        env = os.environ.get("BRIEF_WRITER_PROCS")
+        if env and env.strip().isdigit():
+            procs = int(env)
+    if procs is None:
+        procs = 2 if new_texts >= MULTIPROC_WRITER_MIN and _cpus() >= 2 else 1
+    if procs > 1 and sys.platform.startswith("linux"):
+        kw.update(procs=procs, multisegment=True)
+    return kw
+
+
+def ingest(archive, paths: Iterable[str], opts: AddOptions | None = None, *,
+           on_result: Callable[[AddResult], None] | None = None,
+           on_total: Callable[[int], None] | None = None,
+           on_advance: Callable[[int], None] | None = None,
+           on_phase: Callable[[str], None] | None = None,
+           stop: Callable[[], bool] | None = None) -> Summary:
+    """Add files, folders, globs and '-' (standard input) to ``archive``; see the module docstring.
+
+    ``on_total(n)`` is called once the inputs are known (n entries); ``on_advance(k)`` as k
+    more are decided; ``on_phase("committing")``/``on_phase("adding")`` around each commit;
+    ``on_result(r)`` once per input, in input order, when its batch is
+    committed. ``stop()`` is polled between files: when it returns True the run commits what
+    it has decided and ends (``Summary.interrupted``). ``archive`` may be None only in a dry run.
+    """
+    from .walk import Walker
+
+    global _RUN_PID
+    opts = opts or AddOptions()
+    t0 = time.monotonic()
+    summary = Summary(dry_run=opts.dry_run)
+    options = clean_overrides(opts.overrides)
+    table = opts.metadata
+
+    walker = Walker(recursive=opts.recursive, include=opts.include, exclude=opts.exclude, hidden=opts.hidden)
+    own = [str(archive.path)] if archive is not None else []
+    entries = [e for e in walker.expand(paths)
+               if not (not e.explicit and own and under(e.source, own))  # the archive's own files
+               and not (table is not None and e.size is not None and not e.explicit and table.is_this_file(e.source))]
+    summary.inputs = len(entries)
+    if on_total:
+        on_total(len(entries))
+
+    stats = archive.source_stats() if archive is not None and archive.count() else {}
+
+    def overrides_for(source: str) -> tuple[dict, list[str]]:
+        if table is None or source == STDIN:
+            return options, []
+        sheet, notes = table.fields_for(source)
+        return combine_overrides(clean_overrides(sheet), options), notes
+
+    # Classify: ("result", AddResult) | ("read", job) | ("touch", (path, id, ov, notes)) | ("stdin", entry)
+    def classify(e):
+        if e.error:
+            return "result", AddResult(e.path, "failed", error=f"{e.path}: {e.error}")
+        if e.skip:
+            return "result", AddResult(e.path, "skipped", error=f"{e.path}: {e.skip}")
+        if e.path == STDIN:
+            return "stdin", e
+        ov, notes = overrides_for(e.source)
+        st = stats.get(e.source)
+        if st is not None and e.size is not None and st[0] == e.size and st[1] == e.mtime_ns:
+            if not ov:
+                return "result", AddResult(e.path, "unchanged", st[2], title=st[3], notes=notes)
+            return "touch", (e.path, st[2], ov, notes)
+        return "read", (e.path, e.source, e.explicit, e.size, ov, notes)
+
+    plan = [classify(e) for e in entries]
+    to_read = sum(1 for kind, _ in plan if kind == "read")
+
+    known = archive.tag_keys() if archive is not None else []
     from .extract import load_vocabulary
-    from .reader import ReadError, read_path
 
-    ov = clean_overrides(overrides)
-    known = archive.tags() if archive is not None else []
     vocab = load_vocabulary(archive.vocabulary_path) if archive is not None else []
-    results: list[AddResult] = []
-    prepared: list[tuple[int, Prepared]] = []
+    jobs = opts.jobs or _default_jobs()
+    parallel = jobs > 1 and to_read >= PARALLEL_MIN
+    writer_kw = _writer_kw(opts, to_read)
 
-    def emit(r: AddResult):
-        results.append(r)
+    emitted = 0
 
-    order: list[AddResult | None] = []
-    for raw in paths:
-        path = str(raw)
-        try:
-            d = read_path(path)
-            p = prepare(os.path.abspath(path), d.text, overrides=ov, known_tags=known, vocabulary=vocab,
-                        size=d.size, mtime_ns=d.mtime_ns)
-            p.path = path
-            p.notes = list(d.warnings) + p.notes
-            prepared.append((len(order), p))
-            order.append(None)
-        except ReadError as e:
-            order.append(AddResult(path, "failed", error=f"{path}: {e}"))
-    if dry_run:
-        for i, p in prepared:
-            order[i] = AddResult(p.path, "dry-run", None, title=p.brief.title, notes=p.notes, brief=p.brief,
-                                 sources=p.sources)
-    elif prepared:
-        if archive is None:
-            raise ValueError("archive needed")
-        with archive.writer(lock_timeout=lock_timeout, on_wait=on_wait) as w:
-            for i, p in prepared:
-                order[i] = store(w, p)
-    for r in order:
-        emit(r)
+    def emit(r: AddResult) -> None:
+        nonlocal emitted
+        emitted += 1
+        if opts.dry_run and r.status in ("added", "updated"):
+            r.status = "would-add" if r.status == "added" else "would-update"
+            if r.status == "would-add":
+                r.id = None  # the id is only given when it is stored
+        summary.count(r)
         if on_result:
             on_result(r)
+
+    global _known_tags, _vocabulary
+    _known_tags, _vocabulary = known, vocab
+    _RUN_PID = os.getpid()
+    pool = None
+    try:
+        if parallel:
+            pool = _pool(min(jobs, (to_read + CHUNK - 1) // CHUNK), known, vocab)
+        with contextlib.ExitStack() as stack:
+            batches = _Batches(archive, stack, opts, writer_kw, emit, on_phase)
+            for kind, item in _stream(plan, pool, jobs):
+                if stop is not None and stop():
+                    summary.interrupted = True
+                    break
+                if kind == "result":
+                    r = item
+                elif kind == "stdin":
+                    r = _read_stdin(item, opts, options)
+                    if isinstance(r, Prepared):
+                        r = store(batches, r)
+                elif kind == "touch":
+                    path, bid, ov, notes = item
+                    r = store_touch(batches, path, bid, ov, notes)
+                    if r is None:  # the record went away meanwhile: read the file after all
+                        e = next(x for x in entries if x.path == path)
+                        r = _read_one((e.path, e.source, e.explicit, e.size, ov, notes))
+                        if isinstance(r, Prepared):
+                            r = store(batches, r)
+                else:  # a Prepared or an AddResult from a reader
+                    r = store(batches, item) if isinstance(item, Prepared) else item
+                batches.record(r)
+                if on_advance:
+                    on_advance(1)
+                batches.maybe_checkpoint()
+            if summary.interrupted and pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+                pool = None
+            if batches.pending() and on_phase:
+                on_phase("committing")  # the last batch, as the writer is closed
+        batches.flush()  # the last batch is committed
+    finally:
+        _RUN_PID = None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+    summary.not_done = summary.inputs - emitted
+    summary.seconds = time.monotonic() - t0
+    if table is not None:
+        summary.metadata_unused = table.unused_rows()
+    return summary
+
+
+def _stream(plan: list, pool, jobs: int) -> Iterator[tuple[str, object]]:
+    """The plan in order, files read in chunks (by the pool, a few chunks ahead, or here)."""
+    window: deque = deque()
+    ahead = max(2, 3 * jobs)
+    i = 0
+    n = len(plan)
+
+    def submit():
+        nonlocal i
+        start = i
+        i = min(n, i + CHUNK)
+        part = plan[start:i]
+        reads = [item for kind, item in part if kind == "read"]
+        fut = pool.submit(_read_chunk, reads) if pool is not None and reads else None
+        window.append((part, fut))
+
+    while i < n or window:
+        while i < n and len(window) < ahead:
+            submit()
+        part, fut = window.popleft()
+        read = iter(fut.result()) if fut is not None else None
+        for kind, item in part:
+            if kind == "read":
+                yield "prepared", (next(read) if read is not None else _read_one(item))
+            else:
+                yield kind, item
+
+
+def _read_stdin(e, opts: AddOptions, options: dict) -> Prepared | AddResult:
+    from .reader import ReadError, decode_bytes
+
+    stream = opts.stdin if opts.stdin is not None else sys.stdin.buffer
+    try:
+        data = stream.read()
+        text, _enc, warnings = decode_bytes(data)
+        p = prepare(STDIN, text, overrides=options, known_tags=_known_tags, vocabulary=_vocabulary)
+    except ReadError as ex:
+        return AddResult(STDIN, "failed", error=f"standard input: {ex}")
+    except OSError as ex:
+        return AddResult(STDIN, "failed", error=f"standard input: {(ex.strerror or str(ex)).lower()}")
+    p.notes = list(warnings) + p.notes
+    return p
+
+
+# -- library entry points ----------------------------------------------------------------------
+def add_paths(archive, paths: Iterable[str], *, overrides: dict | None = None, dry_run: bool = False,
+              lock_timeout: float = 30.0, on_wait: Callable[[], None] | None = None,
+              on_result: Callable[[AddResult], None] | None = None, **options) -> list[AddResult]:
+    """Add files (folders, globs, '-') to the archive; every input gets one AddResult, in order.
+    Failures do not stop the rest. ``options`` are the other fields of :class:`AddOptions`.
+
+    With ``dry_run`` nothing is written and every readable file gets a ``dry-run`` result
+    carrying the record it would make (``brief``) and where each field came from (``sources``).
+    """
+    results: list[AddResult] = []
+
+    def collect(r: AddResult) -> None:
+        results.append(r)
+        if on_result:
+            on_result(r)
+
+    if dry_run:
+        return _dry_run_fields(archive, paths, overrides, collect, **options)
+    opts = AddOptions(overrides=overrides, lock_timeout=lock_timeout, on_wait=on_wait, **options)
+    ingest(archive, paths, opts, on_result=collect)
     return results
+
+
+def _dry_run_fields(archive, paths, overrides, collect, **options) -> list[AddResult]:
+    """`brief add --dry-run`: what would be stored for each file and where each field came from."""
+    from .extract import load_vocabulary
+    from .walk import Walker
+
+    ov = clean_overrides(overrides)
+    table = options.get("metadata")
+    global _known_tags, _vocabulary
+    _known_tags = archive.tag_keys() if archive is not None else []
+    _vocabulary = load_vocabulary(archive.vocabulary_path) if archive is not None else []
+    walker = Walker(recursive=options.get("recursive", True), include=options.get("include", ()),
+                    exclude=options.get("exclude", ()), hidden=options.get("hidden", False))
+    out: list[AddResult] = []
+    for e in walker.expand(paths):
+        if table is not None and e.size is not None and not e.explicit and table.is_this_file(e.source):
+            continue
+        if e.error:
+            r = AddResult(e.path, "failed", error=f"{e.path}: {e.error}")
+        elif e.skip:
+            r = AddResult(e.path, "skipped", error=f"{e.path}: {e.skip}")
+        else:
+            notes: list[str] = []
+            fov = ov
+            if table is not None and e.path != STDIN:
+                sheet, notes = table.fields_for(e.source)
+                fov = combine_overrides(clean_overrides(sheet), ov)
+            if e.path == STDIN:
+                p = _read_stdin(e, AddOptions(stdin=options.get("stdin")), fov)
+            else:
+                p = _read_one((e.path, e.source, e.explicit, e.size, fov, notes))
+            if isinstance(p, Prepared):
+                r = AddResult(p.path, "dry-run", None, title=p.brief.title, notes=p.notes, brief=p.brief,
+                              sources=p.sources)
+            else:
+                r = p
+        out.append(r)
+        collect(r)
+    return out
+
+
+# -- sync --------------------------------------------------------------------------------------
+def under(source: str, folders: Iterable[str]) -> bool:
+    for f in folders:
+        f = os.path.join(os.path.abspath(f), "")
+        if source.startswith(f):
+            return True
+    return False
+
+
+def gone_from(archive, folders: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(id, source, title) of the briefs whose source file was under one of ``folders`` and no
+    longer exists there."""
+    out = []
+    for src, (_size, _mtime, bid, title) in archive.source_stats().items():
+        if src != STDIN and under(src, folders) and not os.path.lexists(src):
+            out.append((bid, src, title))
+    return sorted(out, key=lambda x: x[1])
+
+
+def check_sync_folders(folders: Sequence[str]) -> None:
+    for f in folders:
+        if f == STDIN:
+            raise UsageError("sync takes folders, not standard input ('-'); use 'brief add -'")
+        if not os.path.isdir(f):
+            what = "no such folder" if not os.path.exists(f) else "not a folder"
+            raise UsageError(f"cannot sync {f}: {what}")
