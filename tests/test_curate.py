@@ -727,8 +727,6 @@ def test_renamed_names_do_not_come_back_with_updated_text(cli, five, tmp_path):
     assert "Talks resumed later." in got["text"]
 
 
-@pytest.mark.xfail(strict=False, reason="ingest.store merges the text's tags back into an unchanged re-add "
-                                        "even when a tag was removed by hand ('tags' in Brief.manual)")
 def test_removed_tag_does_not_come_back_on_same_text_re_add(cli, five, tmp_path):
     cli("tag", "-DPRK", five["korea"])
     cli("add", tmp_path / "in" / "korea.txt")
