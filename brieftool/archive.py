@@ -73,7 +73,7 @@ def make_schema() -> fields.Schema:
 # What a creation killed before it wrote brief.json leaves: an empty index. Such a folder is
 # still "new" (a later write creates the archive in it; a read says there is no archive).
 _CREATION_LEFTOVER = re.compile(rf"^(_{INDEX_NAME}_0\.toc(\.[0-9.]+)?|{INDEX_NAME}_WRITELOCK|{INDEX_NAME}\.tmp|"
-                                rf"{re.escape(META_FILE)}\.tmp)$")
+                                rf"{re.escape(META_FILE)}\.tmp|\.gitkeep|\.DS_Store)$")  # placeholders count as empty
 
 
 def default_index_dir() -> Path:

@@ -424,3 +424,11 @@ def test_search_table_keeps_a_long_unbroken_title_on_one_line(cli, tmp_path):
     first = [ln for ln in out.splitlines() if ln.startswith(bid)][0]
     assert "Sanctionsxxx" in first and first.rstrip().endswith("…")
     assert sum("xxxxxxxxxx" in ln for ln in out.splitlines()) == 1  # cut, not folded over lines
+
+
+def test_folder_with_only_a_placeholder_becomes_an_archive(cli, tmp_path):
+    d = tmp_path / "index"
+    write(d / ".gitkeep", "")
+    r = cli("--index", d, "add", SEED)
+    assert r.exit_code == 0 and r.stdout.startswith("added")
+    assert (d / "brief.json").is_file()
