@@ -118,9 +118,10 @@ def _day(d: _dt.date) -> _dt.datetime:
     return _dt.datetime(d.year, d.month, d.day)
 
 
-def brief_to_doc(b: Brief) -> dict:
-    """The Whoosh document for a brief: indexed fields plus the stored record."""
-    rec = {
+def record_dict(b: Brief) -> dict:
+    """Every field of a brief but its id and text, as plain JSON values: the stored record
+    (and, with id and text, the export line)."""
+    return {
         "title": b.title,
         "authors": list(b.authors),
         "date": b.date.isoformat() if b.date else None,
@@ -137,6 +138,11 @@ def brief_to_doc(b: Brief) -> dict:
         "source_mtime_ns": b.source_mtime_ns,
         "manual": sorted(b.manual),
     }
+
+
+def brief_to_doc(b: Brief) -> dict:
+    """The Whoosh document for a brief: indexed fields plus the stored record."""
+    rec = record_dict(b)
     doc = {
         "id": b.id,
         "title": b.title,

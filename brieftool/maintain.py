@@ -56,25 +56,9 @@ REINDEX_DIR = ".reindex"  # starts with a dot: Whoosh's clean-up never touches i
 # -- records <-> JSON ------------------------------------------------------------------------------
 def record_to_json(b: Brief) -> dict:
     """Everything needed to rebuild the record exactly (the export line)."""
-    return {
-        "id": b.id,
-        "title": b.title,
-        "authors": list(b.authors),
-        "date": b.date.isoformat() if b.date else None,
-        "tags": list(b.tags),
-        "type": b.type,
-        "organization": b.organization,
-        "org_abbr": b.org_abbr,
-        "source": b.source,
-        "sha256": b.sha256,
-        "added": b.added.isoformat() if b.added else None,
-        "words": b.words,
-        "body_start": b.body_start,
-        "source_size": b.source_size,
-        "source_mtime_ns": b.source_mtime_ns,
-        "manual": sorted(b.manual),
-        "text": b.text,
-    }
+    from .archive import record_dict
+
+    return {"id": b.id, **record_dict(b), "text": b.text}
 
 
 def _int(v) -> bool:
