@@ -25,8 +25,9 @@ from typing import List, Optional
 
 import typer
 
-from .cli import _on_wait, _settings, app
-from .models import BriefError, UsageError
+from .app import app
+from .options import on_wait, settings
+from ..models import BriefError, UsageError
 
 FEW = 50  # up to this many inputs, every input gets its line
 
@@ -45,7 +46,7 @@ class RunOutput:
 
     # progress -----------------------------------------------------------------------------
     def start(self, total: int) -> None:
-        from . import render
+        from .. import render
 
         self.total = total
         err = render.err_console()
@@ -97,7 +98,7 @@ class RunOutput:
         return self.total <= FEW
 
     def result(self, r) -> None:
-        from . import render
+        from .. import render
 
         if self._progress is not None:
             self._committed()
@@ -116,7 +117,7 @@ class RunOutput:
     def line(self, r) -> None:
         from rich.text import Text
 
-        from . import render
+        from .. import render
 
         if r.status in ("added", "updated", "unchanged"):
             render.add_line(r)
@@ -137,7 +138,7 @@ class RunOutput:
             render.warn(f"  {r.path}: {n}")
 
     def json_row(self, obj: dict) -> None:
-        from . import render
+        from .. import render
 
         # Indented as render.dumps would indent a whole array. Only structural line breaks are
         # real "\n" in JSON text (not textwrap.indent: it also splits at U+2028 and the like).
@@ -147,7 +148,7 @@ class RunOutput:
 
     def close(self) -> None:
         """End the JSON array (also after an error: stdout stays valid JSON)."""
-        from . import render
+        from .. import render
 
         self.stop()
         if self.as_json:
@@ -156,7 +157,7 @@ class RunOutput:
             self.as_json = False
 
     def summary(self, summary, *, always: bool = False) -> None:
-        from . import render
+        from .. import render
 
         if summary.inputs > 1 or summary.interrupted or always:
             line = summary.line()
@@ -182,7 +183,7 @@ class _CtrlC:
         if self.flag.is_set():
             raise KeyboardInterrupt
         self.flag.set()
-        from . import render
+        from .. import render
 
         render.warn("Stopping after the file in hand (Ctrl-C again to stop at once)…")
 
@@ -197,7 +198,7 @@ def metadata_table(metadata: Optional[str], key_column: Optional[str], column: O
         if key_column or column:
             raise UsageError("--key-column and --column need --metadata FILE")
         return None
-    from .metadata_csv import load
+    from ..metadata_csv import load
 
     return load(metadata, key_column=key_column, columns=column or ())
 
@@ -209,7 +210,7 @@ def check_inputs(paths: List[str]) -> None:
 
 def run(archive, paths, opts, out: RunOutput):
     """Run an ingest with progress, lines and Ctrl-C handling; returns the Summary."""
-    from .ingest import ingest
+    from ..ingest import ingest
 
     with _CtrlC() as ctrl_c:
         try:
@@ -249,11 +250,11 @@ def sync(
     after listing them and asking (unless --yes). --dry-run changes nothing and reports
     would-add / would-update / would-remove.
     """
-    from .ingest import AddOptions, check_sync_folders
+    from ..ingest import AddOptions, check_sync_folders
 
     check_sync_folders(folders)
     table = metadata_table(metadata, key_column, column)
-    s = _settings(ctx)
+    s = settings(ctx)
     if dry_run:
         try:
             archive = s.open()
@@ -263,7 +264,7 @@ def sync(
         archive = s.open(create=True)
     opts = AddOptions(overrides={"tags": tag}, metadata=table, recursive=recursive, include=include or (),
                       exclude=exclude or (), hidden=hidden, batch_size=batch_size, jobs=jobs,
-                      lock_timeout=s.lock_timeout, on_wait=_on_wait, dry_run=dry_run)
+                      lock_timeout=s.lock_timeout, on_wait=on_wait, dry_run=dry_run)
     out = RunOutput(as_json=as_json, quiet=quiet, verbose=verbose)
     code = 0
     try:
@@ -284,8 +285,8 @@ def sync(
 
 
 def _prune(archive, folders, summary, out: RunOutput, *, yes: bool, dry_run: bool, s) -> int:
-    from . import render
-    from .ingest import AddResult, gone_from
+    from .. import render
+    from ..ingest import AddResult, gone_from
 
     gone = gone_from(archive, folders)
     if not gone:
@@ -313,10 +314,10 @@ def _prune(archive, folders, summary, out: RunOutput, *, yes: bool, dry_run: boo
         if not ok:
             render.info("Nothing removed.")
             return 1
-    from .curate import remove_briefs
+    from ..curate import remove_briefs
 
     removed = {b.id for b in remove_briefs(archive, [g[0] for g in gone], lock_timeout=s.lock_timeout,
-                                           on_wait=_on_wait)}
+                                           on_wait=on_wait)}
     for r in rows:
         if r.id in removed:
             summary.count(r)
@@ -325,3 +326,101 @@ def _prune(archive, folders, summary, out: RunOutput, *, yes: bool, dry_run: boo
             elif not out.quiet:
                 out.line(r)
     return 0
+
+
+# -- add ---------------------------------------------------------------------------------------
+@app.command()
+def add(
+    ctx: typer.Context,
+    paths: List[str] = typer.Argument(..., metavar="PATH...",
+                                      help="Text files, folders (walked), glob patterns, or - for standard input."),
+    title: Optional[str] = typer.Option(None, "--title", help="Set the title."),
+    author: Optional[List[str]] = typer.Option(None, "--author", help="Set the authors (repeatable)."),
+    date: Optional[str] = typer.Option(None, "--date", help="Set the date (anything like 2019-04-17 or 'April 17, 2019')."),
+    tag: Optional[List[str]] = typer.Option(None, "--tag", help="Add a tag (repeatable; kept with the tags read from the text)."),
+    type_: Optional[str] = typer.Option(None, "--type", help="Set the type, e.g. 'Policy Brief'."),
+    org: Optional[str] = typer.Option(None, "--org", help="Set the organization."),
+    recursive: bool = typer.Option(True, "--recursive/--no-recursive", help="Walk sub-folders of a folder too."),
+    include: Optional[List[str]] = typer.Option(None, "--include", metavar="GLOB", help="Only files matching GLOB (repeatable; e.g. '*.txt')."),
+    exclude: Optional[List[str]] = typer.Option(None, "--exclude", metavar="GLOB", help="Leave out files and folders matching GLOB (repeatable)."),
+    hidden: bool = typer.Option(False, "--hidden", help="Include hidden files and folders (names starting with '.')."),
+    metadata: Optional[str] = typer.Option(None, "--metadata", metavar="CSV", help="A spreadsheet of metadata, one row per file (see below)."),
+    key_column: Optional[str] = typer.Option(None, "--key-column", metavar="HEADER", help="The --metadata column naming the file (path, name or stem)."),
+    column: Optional[List[str]] = typer.Option(None, "--column", metavar="FIELD=HEADER", help="Map a --metadata column onto a field (repeatable), e.g. author=president_full."),
+    dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Show what would be stored and where each field came from; store nothing."),
+    as_json: bool = typer.Option(False, "--json", help="A JSON array on stdout: path, status, id, error per input."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or per-file lines: failures and the summary only."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="A line for every input, however many."),
+    batch_size: int = typer.Option(1000, "--batch-size", min=1, metavar="N", help="Commit every N changes (an interrupted run keeps every committed batch)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Processes reading files (default: one per core)."),
+):
+    """Add plain-text briefs to the archive: files, whole folders, globs, or standard input.
+
+    Each input is added, updated, unchanged, skipped or failed. Fields not given as options
+    are read from the text itself. Adding the same text again changes nothing; changed text
+    from the same path updates that brief and keeps its id and tags. Folders are walked
+    (hidden files skipped unless --hidden); files in them that are not text (PDFs, images)
+    are skipped with the reason, while a non-text file named explicitly fails. Unchanged
+    files are recognised by size and modification time without being read. Commits are
+    made in batches: an interrupted run keeps what was committed; run it again for the rest.
+
+    \b
+    --metadata CSV: one row per file. The key column (--key-column, else the
+    first of path, file, filename, fileid, name, stem) holds a path, file name
+    or file stem. Columns title, author(s), date, tags, type and
+    organization/org/publisher map by themselves; --column FIELD=HEADER maps
+    others. Spreadsheet values count as options (they win over the text);
+    options on the command line win over the spreadsheet.
+    """
+    from .. import render
+    from ..ingest import add_paths
+    from ..query import parse_date_option
+
+    s = settings(ctx)
+    overrides = {"title": title, "authors": author, "tags": tag, "type": type_, "organization": org,
+                 "date": parse_date_option(date) if date is not None else None}
+    check_inputs(paths)
+    table = metadata_table(metadata, key_column, column)
+    walk = {"recursive": recursive, "include": include or (), "exclude": exclude or (), "hidden": hidden,
+            "metadata": table}
+    if dry_run:
+        try:
+            archive = s.open()
+        except BriefError:
+            archive = None  # nothing to compare with: still show what would be read
+        results = add_paths(archive, paths, overrides=overrides, dry_run=True, **walk)
+        if as_json:
+            rows = []
+            for r in results:
+                d = r.to_json()
+                if r.brief is not None:
+                    d["fields"] = {k: v for k, v in r.brief.to_json().items() if k not in ("id", "added")}
+                    d["sources"] = r.sources
+                rows.append(d)
+            render.write_out(render.dumps(rows) + "\n")
+        else:
+            for r in results:
+                if r.status == "failed":
+                    render.error(r.error or r.path)
+                elif r.status == "dry-run":
+                    render.dry_run(r)
+                else:
+                    RunOutput(as_json=False, quiet=False, verbose=True).line(r)
+        if any(r.status == "failed" for r in results):
+            raise typer.Exit(1)
+        return
+    from ..ingest import AddOptions
+
+    archive = s.open(create=True)
+    opts = AddOptions(overrides=overrides, batch_size=batch_size, jobs=jobs, lock_timeout=s.lock_timeout,
+                      on_wait=on_wait, **walk)
+    out = RunOutput(as_json=as_json, quiet=quiet, verbose=verbose)
+    try:
+        summary = run(archive, paths, opts, out)
+    finally:
+        out.close()
+    out.summary(summary)
+    if summary.interrupted:
+        raise typer.Exit(130)
+    if summary.failed:
+        raise typer.Exit(1)

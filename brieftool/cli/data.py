@@ -8,8 +8,9 @@ from typing import Optional
 
 import typer
 
-from .cli import _on_wait, _settings, app
-from .models import BriefError, UsageError
+from .app import app
+from .options import on_wait, settings
+from ..models import BriefError, UsageError
 
 
 def _binary_stdout():
@@ -32,13 +33,13 @@ def export(
     The export is one consistent snapshot, even while another brief process writes. A FILE is
     created readable by its owner only, like the archive.
     """
-    from . import render
-    from .maintain import EXPORT_FORMATS, export_records, export_to_path
+    from .. import render
+    from ..maintain import EXPORT_FORMATS, export_records, export_to_path
 
     fmt = fmt.lower()
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"unknown --format {fmt!r} for export (choose {', '.join(EXPORT_FORMATS)})")
-    archive = _settings(ctx).open()
+    archive = settings(ctx).open()
     if file is None or file == "-":
         res = export_records(archive, _binary_stdout(), fmt)
     else:
@@ -65,10 +66,10 @@ def import_cmd(
     the archive with different content (or whose text is there under another id) is skipped
     unless --replace. A malformed line is reported with its number; the others still go in.
     """
-    from . import render
-    from .maintain import import_records, read_lines
+    from .. import render
+    from ..maintain import import_records, read_lines
 
-    s = _settings(ctx)
+    s = settings(ctx)
     if file == "-":
         stream = getattr(sys.stdin, "buffer", sys.stdin)
         name = "stdin"
@@ -88,7 +89,7 @@ def import_cmd(
         archive = s.open(create=True)
         try:
             results = import_records(archive, read_lines(stream), replace=replace,
-                                     lock_timeout=s.lock_timeout, on_wait=_on_wait)
+                                     lock_timeout=s.lock_timeout, on_wait=on_wait)
         except OSError as e:
             raise BriefError(f"cannot read {name}: {(e.strerror or str(e)).lower()}; nothing was imported") from None
     finally:
@@ -121,10 +122,10 @@ def check(
 
     Changes nothing. Exit status 1 when a problem is found; each is described with what to do.
     """
-    from . import render
-    from .maintain import check_archive
+    from .. import render
+    from ..maintain import check_archive
 
-    rep = check_archive(_settings(ctx).index)
+    rep = check_archive(settings(ctx).index)
     if as_json:
         render.write_out(render.dumps(rep.to_json()) + "\n")
     else:
@@ -156,12 +157,12 @@ def reindex(
     The new index is built beside the old one and swapped in at the end in one step: if the
     rebuild is interrupted, the old index is still the archive.
     """
-    from . import render
-    from .maintain import reindex as do_reindex
+    from .. import render
+    from ..maintain import reindex as do_reindex
 
-    s = _settings(ctx)
+    s = settings(ctx)
     archive = s.open()
-    res = do_reindex(archive, drop_bad=drop_bad, lock_timeout=s.lock_timeout, on_wait=_on_wait)
+    res = do_reindex(archive, drop_bad=drop_bad, lock_timeout=s.lock_timeout, on_wait=on_wait)
     for old, new in res.renamed:
         render.warn(f"two records had id {old}: the second now has id {new}")
     if res.duplicates:

@@ -10,8 +10,9 @@ from typing import List, Optional
 
 import typer
 
-from .cli import _filters, _on_wait, _settings, app
-from .models import BriefError, UsageError
+from .app import app
+from .options import filters, on_wait, settings
+from ..models import BriefError, UsageError
 
 PREVIEW_ROWS = 20
 
@@ -28,7 +29,7 @@ def _change_line(c, verb: str | None = None) -> None:
     """One line per brief: status, id, what changed (or why nothing did), title."""
     from rich.text import Text
 
-    from . import render
+    from .. import render
 
     status = verb or c.status
     style = {"changed": "yellow", "would change": "yellow", "unchanged": "dim"}.get(status, "")
@@ -44,7 +45,7 @@ def _change_line(c, verb: str | None = None) -> None:
 
 def _report(changes, *, dry_run: bool = False) -> tuple[int, int, int]:
     """Print the per-brief lines; returns (changed, unchanged, failed)."""
-    from . import render
+    from .. import render
 
     n = {"changed": 0, "unchanged": 0, "failed": 0}
     for c in changes:
@@ -57,7 +58,7 @@ def _report(changes, *, dry_run: bool = False) -> tuple[int, int, int]:
 
 
 def _summary(changed: int, unchanged: int, failed: int, *, dry_run: bool = False) -> None:
-    from . import render
+    from .. import render
 
     parts = [f"{_plural(changed, 'brief')} {'would change' if dry_run else 'changed'}"]
     if unchanged:
@@ -109,7 +110,7 @@ def tag_cmd(
     as 'brief list') are counted and shown first, and changed after you confirm (or with
     --yes). A tag that itself starts with '+' or '-' is given with --add or --remove.
     """
-    from . import curate, render
+    from .. import curate, render
 
     if args and args[0] == "-h" and len(args) == 1:
         typer.echo(ctx.get_help())
@@ -123,11 +124,11 @@ def tag_cmd(
         raise UsageError("give brief ids or --query/filters, not both")
     if not bulk and not id_args:
         raise UsageError("no briefs given: name their ids, or choose them with --query or filters")
-    s = _settings(ctx)
+    s = settings(ctx)
     archive = s.open()
     failed_ids = 0
     if bulk:
-        flt = _filters(tag, author, since, until, type_, org)
+        flt = filters(tag, author, since, until, type_, org)
         matching = curate.select_briefs(archive, query, flt)
         plan = [(b, *curate.retag(b, to_add, to_remove)[:2]) for b in matching]
         todo = [(b, new) for b, new, changes in plan if changes]
@@ -171,7 +172,7 @@ def tag_cmd(
         if not ids:
             raise typer.Exit(2)
     changes = curate.tag_briefs(archive, ids, to_add, to_remove, dry_run=dry_run, lock_timeout=s.lock_timeout,
-                                on_wait=_on_wait)
+                                on_wait=on_wait)
     changed, unchanged, failed = _report(changes, dry_run=dry_run)
     _summary(changed, unchanged, failed + failed_ids, dry_run=dry_run)
     if failed or failed_ids:
@@ -201,9 +202,9 @@ def edit(
     later updated by 'brief add'. The editor is $VISUAL, else $EDITOR, else vi; saving the
     file unchanged, or emptying it, changes nothing.
     """
-    from . import curate, render
+    from .. import curate, render
 
-    s = _settings(ctx)
+    s = settings(ctx)
     archive = s.open()
     bid = archive.resolve(brief_id)
     given = any(x is not None for x in (title, date, type_, org, source)) or author or add_author or clear
@@ -211,7 +212,7 @@ def edit(
         values = curate.edit_values(title=title, authors=author, add_authors=add_author or (), date=date,
                                     type=type_, organization=org, source=source, clear=clear or ())
     else:
-        from .editmeta import edit_in_editor
+        from ..editmeta import edit_in_editor
 
         outcome = edit_in_editor(archive.get(bid))
         if outcome.values is None:
@@ -219,7 +220,7 @@ def edit(
             render.info(f"Nothing changed ({how}).")
             return
         values = outcome.values
-    c = curate.edit_brief(archive, bid, values, dry_run=dry_run, lock_timeout=s.lock_timeout, on_wait=_on_wait)
+    c = curate.edit_brief(archive, bid, values, dry_run=dry_run, lock_timeout=s.lock_timeout, on_wait=on_wait)
     if c.status == "failed":
         raise BriefError(c.error or bid)
     _change_line(c, "would change" if dry_run and c.status == "changed" else None)
@@ -227,11 +228,11 @@ def edit(
 
 # -- tags / authors / orgs -----------------------------------------------------------------------
 def _counts_cmd(ctx: typer.Context, kind: str, sort: str, limit: int, as_json: bool, label: str) -> None:
-    from . import curate, render
+    from .. import curate, render
 
     if sort.lower() not in ("count", "name"):
         raise UsageError(f"unknown --sort {sort!r} (choose count or name)")
-    archive = _settings(ctx).open()
+    archive = settings(ctx).open()
     rows = curate.counts(archive, kind, sort=sort.lower())
     total = len(rows)
     if limit:
@@ -281,11 +282,11 @@ def orgs(ctx: typer.Context, sort: str = SortOpt, limit: int = CountLimitOpt, as
 
 # -- renames -------------------------------------------------------------------------------------
 def _rename_cmd(ctx: typer.Context, kind: str, old: str, new: str, dry_run: bool) -> None:
-    from . import curate, render
+    from .. import curate, render
 
-    s = _settings(ctx)
+    s = settings(ctx)
     archive = s.open()
-    r = curate.rename(archive, kind, old, new, dry_run=dry_run, lock_timeout=s.lock_timeout, on_wait=_on_wait)
+    r = curate.rename(archive, kind, old, new, dry_run=dry_run, lock_timeout=s.lock_timeout, on_wait=on_wait)
     changed, unchanged, failed = _report(r.changes, dry_run=dry_run)
     what = "tag" if kind == "tag" else "author"
     verb = "would rename" if dry_run else "renamed"
@@ -348,9 +349,9 @@ def stats(
     from rich.table import Table
     from rich.text import Text
 
-    from . import curate, render
+    from .. import curate, render
 
-    archive = _settings(ctx).open()
+    archive = settings(ctx).open()
     st = curate.stats(archive, top=top)
     if as_json:
         render.write_out(render.dumps(st) + "\n")
@@ -395,3 +396,27 @@ def stats(
                 t.add_row(Text(f"{row['count']:,}"), Text(render.one_line(row["name"])))
             c.print(Text("\n" + title, style="bold"))
             c.print(t)
+
+
+# -- remove ------------------------------------------------------------------------------------
+@app.command()
+def remove(
+    ctx: typer.Context,
+    ids: List[str] = typer.Argument(..., metavar="ID...", help="Brief ids (a unique prefix is enough)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+):
+    """Remove briefs from the archive (asks first unless --yes)."""
+    from .. import render
+    from ..curate import remove_briefs
+
+    s = settings(ctx)
+    archive = s.open()
+    briefs = archive.get_many(ids)
+    if not yes:
+        render.list_table(briefs, header=f"About to remove {len(briefs)} brief{'s' if len(briefs) != 1 else ''}:")
+        if not typer.confirm("Remove them?", default=False, err=True):
+            render.info("Nothing removed.")
+            raise typer.Exit(1)
+    removed = remove_briefs(archive, [b.id for b in briefs], lock_timeout=s.lock_timeout, on_wait=on_wait)
+    for b in removed:
+        render.write_out(f"removed  {b.id}  {render.one_line(b.title)}\n")

@@ -15,9 +15,10 @@ from typing import List, Optional
 
 import typer
 
-from .cli import (AuthorOpt, FacetsOpt, FormatOpt, JsonOpt, OffsetOpt, OrgOpt, PageOpt, ReverseOpt, SinceOpt,
-                  TagOpt, TypeOpt, UntilOpt, _filters, _fmt, _settings, app)
-from .models import UsageError
+from .app import app
+from .options import (AuthorOpt, FacetsOpt, FormatOpt, JsonOpt, OffsetOpt, OrgOpt, PageOpt, ReverseOpt, SinceOpt,
+                  TagOpt, TypeOpt, UntilOpt, QueryOpt, filters, output_format, settings)
+from ..models import UsageError
 
 FACETS_SHOWN = 10  # values of each facet shown in the table
 
@@ -39,7 +40,7 @@ def _showing(res, offset: int) -> str:
 
 def header(res, kind: str, offset: int) -> str:
     """The first line of a table: how many briefs matched in all, and which are shown."""
-    from .render import one_line
+    from ..render import one_line
 
     if kind == "list":
         return _plural(res.total) + _showing(res, offset)
@@ -55,7 +56,7 @@ def header(res, kind: str, offset: int) -> str:
 
 def notes(res, query: str | None) -> None:
     """Lines for people on stderr: the any-word fallback, a better spelling."""
-    from . import render
+    from .. import render
 
     if res.fallback:
         render.info("No brief has all of these words; showing briefs with any of them.")
@@ -79,7 +80,7 @@ def emit_facets(res, fmt: str) -> None:
     import json
     import sys
 
-    from . import render
+    from .. import render
 
     data = facets_json(res)
     if fmt == "json":
@@ -101,7 +102,7 @@ def facets_table(res) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from .render import console, one_line
+    from ..render import console, one_line
 
     t = Table.grid(padding=(0, 2))
     t.add_column(style="bold", no_wrap=True)
@@ -127,7 +128,7 @@ def facets_table(res) -> None:
 def emit_results(res, fmt: str, *, kind: str, offset: int = 0, facets: bool = False,
                  query: str | None = None) -> None:
     """Print a page of results (search, list or similar) in the chosen format."""
-    from . import render
+    from .. import render
 
     notes(res, query)
     if facets and fmt != "table":
@@ -168,14 +169,124 @@ def similar(
     as_json: bool = JsonOpt,
 ):
     """List the briefs most like brief ID (by its key terms), the brief itself left out."""
-    from .search import page_window
-    from .search import similar as do_similar
+    from ..search import page_window
+    from ..search import similar as do_similar
 
-    fmt = _fmt(fmt, as_json)
+    fmt = output_format(fmt, as_json)
     check_facets(fmt, facets)
     limit, offset = page_window(limit, offset, page)
-    flt = _filters(tag, author, since, until, type_, org)
-    archive = _settings(ctx).open()
+    flt = filters(tag, author, since, until, type_, org)
+    archive = settings(ctx).open()
     res = do_similar(archive, brief_id, flt=flt, sort=sort, reverse=reverse, limit=limit, offset=offset,
                      snippets=fmt in ("table", "json", "jsonl", "csv"), facets=facets)
     emit_results(res, fmt, kind="similar", offset=offset, facets=facets)
+
+
+# -- search ------------------------------------------------------------------------------------
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: str = typer.Argument(..., metavar="QUERY", help="What to find (syntax below)."),
+    tag: Optional[List[str]] = TagOpt,
+    author: Optional[str] = AuthorOpt,
+    since: Optional[str] = SinceOpt,
+    until: Optional[str] = UntilOpt,
+    type_: Optional[str] = TypeOpt,
+    org: Optional[str] = OrgOpt,
+    sort: str = typer.Option("relevance", "--sort", "-s",
+                             help="relevance, date (newest first), title or added."),
+    reverse: bool = ReverseOpt,
+    limit: int = typer.Option(10, "--limit", "-n", min=0, help="How many hits to show (0: all)."),
+    offset: int = OffsetOpt,
+    page: Optional[int] = PageOpt,
+    facets: bool = FacetsOpt,
+    fmt: Optional[str] = FormatOpt,
+    as_json: bool = JsonOpt,
+):
+    """Search the archive, best matches first, with highlighted snippets.
+
+    Several words mean all of them; when no brief has them all, briefs with any of them are
+    ranked instead. A question of four or more words lists the briefs with all of them first,
+    then those with some. The options filter too (combined with AND).
+
+    \b
+    QUERY syntax (field names and values are case-insensitive):
+      sanctions relief        words in the title or text (stemmed: sanction = sanctions)
+      "maximum pressure"      a phrase
+      tag:"north korea"  author:ha  title:kim  type:"policy brief"  org:fdd  body:word  id:tre8
+      date:2019  date:2019-04  date:2019-04-17  date:2019..2020  date:2019-03..  date:..2019-06
+      iran OR venezuela   sanctions AND relief   NOT draft   -draft   -tag:draft   (a OR b) c
+      sanct*  (prefix)    sanctons~  (near spellings; ~2: up to two edits)
+      brief search -- -draft sanctions      (-- before a query that starts with -)
+    """
+    from ..query import parse
+    from ..search import page_window
+    from ..search import search as do_search
+
+    fmt = output_format(fmt, as_json)
+    check_facets(fmt, facets)
+    limit, offset = page_window(limit, offset, page)
+    parsed = parse(query)  # a malformed query is a usage error, before the archive is opened
+    flt = filters(tag, author, since, until, type_, org)
+    archive = settings(ctx).open()
+    res = do_search(archive, parsed, flt=flt, sort=sort, reverse=reverse, limit=limit, offset=offset,
+                    snippets=fmt in ("table", "json", "jsonl", "csv"), facets=facets)
+    emit_results(res, fmt, kind="search", offset=offset, facets=facets, query=query)
+
+
+# -- list --------------------------------------------------------------------------------------
+@app.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    query: Optional[str] = QueryOpt,
+    tag: Optional[List[str]] = TagOpt,
+    author: Optional[str] = AuthorOpt,
+    since: Optional[str] = SinceOpt,
+    until: Optional[str] = UntilOpt,
+    type_: Optional[str] = TypeOpt,
+    org: Optional[str] = OrgOpt,
+    sort: str = typer.Option("date", "--sort", "-s", help="date (newest first), title or added."),
+    reverse: bool = ReverseOpt,
+    limit: int = typer.Option(0, "--limit", "-n", min=0, help="Show at most this many (0: all)."),
+    offset: int = OffsetOpt,
+    page: Optional[int] = PageOpt,
+    facets: bool = FacetsOpt,
+    fmt: Optional[str] = FormatOpt,
+    as_json: bool = JsonOpt,
+):
+    """List briefs as a table, newest first."""
+    from ..query import parse
+    from ..search import list_briefs, page_window
+
+    fmt = output_format(fmt, as_json)
+    check_facets(fmt, facets)
+    if sort.lower() not in ("date", "title", "added"):
+        raise UsageError(f"unknown --sort {sort!r} for list (choose date, title or added)")
+    limit, offset = page_window(limit, offset, page)
+    parsed = parse(query) if query is not None else None
+    flt = filters(tag, author, since, until, type_, org)
+    archive = settings(ctx).open()
+    res = list_briefs(archive, flt=flt, sort=sort.lower(), reverse=reverse, limit=limit, offset=offset,
+                      query=parsed, facets=facets)
+    emit_results(res, fmt, kind="list", offset=offset, facets=facets)
+
+
+# -- show --------------------------------------------------------------------------------------
+@app.command()
+def show(
+    ctx: typer.Context,
+    ids: List[str] = typer.Argument(..., metavar="ID...", help="Brief ids (a unique prefix is enough)."),
+    as_json: bool = typer.Option(False, "--json", help="The record with its text as JSON (a list for several ids)."),
+    pager: bool = typer.Option(True, "--pager/--no-pager", help="Page long briefs on a terminal."),
+):
+    """Show a brief's metadata and full text."""
+    from .. import render
+
+    archive = settings(ctx).open()
+    briefs = archive.get_many(ids)
+    if as_json:
+        rows = [b.to_json(text=True) for b in briefs]
+        render.write_out(render.dumps(rows[0] if len(rows) == 1 else rows) + "\n")
+        return
+    for b in briefs:
+        render.show(b, pager=pager and len(briefs) == 1)

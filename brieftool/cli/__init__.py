@@ -1,0 +1,12 @@
+"""The `brief` command line, one module per command group.
+
+``app.py`` holds the Typer app and the one error boundary (``BriefGroup``); ``options.py`` what
+the commands share. Each command module registers its commands on ``app`` when imported here;
+no command module imports another. Heavy library modules are imported inside the commands, so
+``brief --help`` loads none of them.
+"""
+
+from .app import app
+from . import add, curate, data, query  # noqa: E402,F401  (register the commands)
+
+__all__ = ["app"]

@@ -1,0 +1,122 @@
+"""The `brief` app: the root options and the one error boundary every command runs inside.
+
+Kept thin and quick to start: Whoosh and the heavier modules are imported inside the
+commands that need them. Every expected failure ends as one 'Error: ...' line on stderr
+(exit 1 when some input failed, 2 for usage errors); a broken pipe or Ctrl-C ends quietly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from typer.core import TyperGroup
+
+try:  # typer >= 0.2x carries its own copy of click
+    from typer._click import exceptions as _cx
+except ImportError:  # pragma: no cover - older typer on real click
+    from click import exceptions as _cx
+
+from .. import __version__
+from ..models import BriefError, UsageError
+
+
+# The order of `brief --help`: the everyday commands first, then the rest alphabetically.
+COMMAND_ORDER = ("add", "sync", "search", "list", "show", "similar", "tag", "edit", "remove",
+                 "tags", "authors", "orgs", "stats")
+
+
+class BriefGroup(TyperGroup):
+    """Maps every expected failure to one line and a meaningful exit status."""
+
+    def list_commands(self, ctx) -> list[str]:
+        names = list(self.commands)
+        first = [n for n in COMMAND_ORDER if n in self.commands]
+        return first + sorted(n for n in names if n not in first)
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        from .. import render
+
+        code = 0
+        try:
+            rv = super().main(args=args, prog_name=prog_name or "brief", complete_var=complete_var,
+                              standalone_mode=False, **extra)
+            code = rv if isinstance(rv, int) else 0
+        except _cx.UsageError as e:
+            if type(e).__name__ == "NoArgsIsHelpError":  # bare `brief`: the help, as asked
+                sys.stderr.write(e.format_message() + "\n")
+                code = 0
+            else:
+                cmd = e.ctx.command_path if e.ctx else "brief"
+                render.error(f"{e.format_message()} (see '{cmd} --help')")
+                code = 2
+        except _cx.ClickException as e:
+            render.error(e.format_message())
+            code = e.exit_code
+        except (typer.Abort, getattr(_cx, "Abort", typer.Abort), KeyboardInterrupt, EOFError):
+            render.err_console().print("Interrupted.", style="dim")
+            code = 130
+        except BriefError as e:
+            render.error(e.message)
+            code = e.exit_code
+        except BrokenPipeError:
+            # The reader went away (brief list | head): end quietly.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            code = 0
+        except OSError as e:  # disk full, permission denied...: one line, never a traceback
+            render.error(f"{e.filename}: {(e.strerror or str(e)).lower()}" if e.filename
+                         else (e.strerror or str(e) or type(e).__name__).lower())
+            code = 1
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+app = typer.Typer(
+    cls=BriefGroup,
+    name="brief",
+    help="Archive and search policy briefs kept as plain text.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@dataclass
+class Settings:
+    index: Optional[Path] = None
+    lock_timeout: float = 30.0
+
+    def open(self, *, create: bool = False):
+        from ..archive import Archive
+
+        return Archive.open(self.index, create=create)
+
+
+def _version(value: bool):
+    if value:
+        typer.echo(f"brief {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    index: Optional[Path] = typer.Option(
+        None, "--index", metavar="DIR", envvar="BRIEF_INDEX", show_envvar=True,
+        help="Archive folder. Default: $BRIEF_INDEX, else ~/.local/share/brief/archive."),
+    lock_timeout: float = typer.Option(
+        30.0, "--lock-timeout", metavar="SECONDS", envvar="BRIEF_LOCK_TIMEOUT", show_envvar=True,
+        help="How long a change waits for another brief process that is writing."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+):
+    """Archive and search policy briefs kept as plain text."""
+    ctx.obj = Settings(index=index, lock_timeout=lock_timeout)
