@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from brieftool.archive import Archive, brief_to_doc, id_candidates, text_sha256  # noqa: E402
+from brieftool.engine.whoosh import WhooshArchive as Archive, brief_to_doc, id_candidates, text_sha256  # noqa: E402
 from brieftool.models import Brief  # noqa: E402
 
 

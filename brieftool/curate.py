@@ -79,7 +79,7 @@ class _ReadView:
         self.searcher = searcher
 
     def get(self, brief_id: str) -> Brief | None:
-        from .archive import doc_to_brief
+        from .engine.whoosh import doc_to_brief
 
         stored = self.searcher.document(id=brief_id)
         return doc_to_brief(stored) if stored is not None else None
@@ -133,7 +133,7 @@ def select_briefs(archive, query: str | None = None, flt=None) -> list[Brief]:
     from whoosh import query as Q
     from whoosh import sorting
 
-    from .archive import doc_to_brief
+    from .engine.whoosh import doc_to_brief
     from .query import parse
 
     q = Q.Every()

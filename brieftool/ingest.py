@@ -197,7 +197,7 @@ def combine_overrides(sheet: dict, options: dict) -> dict:
 def prepare(path: str, text: str, *, overrides: dict, known_tags=(), vocabulary=None,
             size: int | None = None, mtime_ns: int | None = None) -> Prepared:
     """Build the record for a text: extracted fields, then the options on top."""
-    from .archive import text_sha256
+    from .engine.base import text_sha256
     from .extract import extract
 
     from_file = bool(path) and path != STDIN
@@ -435,7 +435,7 @@ class _Batches:
         return self._open().get(brief_id)
 
     def new_id(self, sha):
-        from .archive import id_candidates
+        from .engine.base import id_candidates
 
         self._open()
         for cand in id_candidates(sha):
@@ -508,7 +508,7 @@ class _ReaderOnly:
 
 
 def _dry_writer(archive):
-    from .archive import ArchiveWriter
+    from .engine.whoosh import ArchiveWriter
 
     class DryWriter(ArchiveWriter):
         def put_fast(self, b, *, new=False):

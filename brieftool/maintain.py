@@ -56,7 +56,7 @@ REINDEX_DIR = ".reindex"  # starts with a dot: Whoosh's clean-up never touches i
 # -- records <-> JSON ------------------------------------------------------------------------------
 def record_to_json(b: Brief) -> dict:
     """Everything needed to rebuild the record exactly (the export line)."""
-    from .archive import record_dict
+    from .engine.base import record_dict
 
     return {"id": b.id, **record_dict(b), "text": b.text}
 
@@ -71,7 +71,7 @@ def record_from_json(d, *, strict: bool = False) -> Brief:
     Lenient (import): only ``text`` is required; ``id``, ``sha256``, ``words`` and ``added``
     are filled in when missing. ``strict`` (check): every field must be present.
     """
-    from .archive import text_sha256
+    from .engine.base import text_sha256
 
     if not isinstance(d, dict):
         raise ValueError(f"a record must be a JSON object, not {type(d).__name__}")
@@ -173,7 +173,7 @@ class ExportResult:
 def iter_records(archive, errors: list[str] | None = None) -> Iterator[Brief]:
     """Every record from one snapshot of the archive, in index order. A stored document that
     cannot be read is reported in ``errors`` (or raises, without that list) and skipped."""
-    from .archive import doc_to_brief
+    from .engine.whoosh import doc_to_brief
 
     with archive.searcher() as s:
         for stored in s.all_stored_fields():
@@ -366,7 +366,8 @@ def check_archive(path: Path | str | None = None) -> CheckReport:
     raises BriefError (there is nothing to check)."""
     from whoosh import index
 
-    from .archive import FORMAT_VERSION, INDEX_NAME, META_FILE, Archive, default_index_dir, make_schema
+    from .engine.whoosh import FORMAT_VERSION, INDEX_NAME, META_FILE, default_index_dir, make_schema
+    from .engine.whoosh import WhooshArchive as Archive
 
     path = Path(path) if path is not None else default_index_dir()
     rep = CheckReport(str(path))
@@ -420,7 +421,7 @@ def _check_schema(have, want, rep: CheckReport) -> None:
 
 
 def _check_records(searcher, rep: CheckReport) -> None:
-    from .archive import doc_to_brief
+    from .engine.whoosh import doc_to_brief
 
     r = searcher.reader()
     ids: collections.Counter = collections.Counter()
@@ -542,7 +543,7 @@ def reindex(archive, *, drop_bad: bool = False, lock_timeout: float = 30.0,
     from whoosh.filedb.filestore import FileStorage
     from whoosh.index import TOC, clean_files
 
-    from .archive import FORMAT_VERSION, INDEX_NAME, META_FILE, brief_to_doc, id_candidates, make_schema
+    from .engine.whoosh import FORMAT_VERSION, INDEX_NAME, META_FILE, brief_to_doc, id_candidates, make_schema
 
     res = ReindexResult()
     root = Path(archive.path)

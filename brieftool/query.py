@@ -316,7 +316,7 @@ _analyzers: dict = {}
 def _analyzer(fieldname: str):
     a = _analyzers.get(fieldname)
     if a is None:
-        from .archive import make_schema
+        from .engine.whoosh import make_schema
 
         a = _analyzers[fieldname] = make_schema()[fieldname].analyzer
     return a

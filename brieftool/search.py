@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from whoosh import query as Q
 
-from .archive import doc_to_brief
+from .engine.whoosh import doc_to_brief
 from .models import Brief, UsageError, norm_tag
 
 SNIPPET_CHARS = 200_000  # highlight within the first 200k characters of a body at most

@@ -370,14 +370,14 @@ def test_small_batches_commit_in_between(cli, tmp_path, archive_dir):
     d = many(tmp_path, 12, "batches")
     r = cli("add", d, "--batch-size", "5", "--json")
     assert len(r.json) == 12 and {x["status"] for x in r.json} == {"added"}
-    from brieftool.archive import Archive
+    from brieftool.engine.whoosh import WhooshArchive as Archive
 
     a = Archive.open(archive_dir)
     assert a.count() == 12 and a.ix.latest_generation() >= 3  # at least three commits
 
 
 def test_library_entry_point(tmp_path, archive_dir):
-    from brieftool.archive import Archive
+    from brieftool.engine.whoosh import WhooshArchive as Archive
     from brieftool.ingest import AddOptions, add_paths, ingest
 
     d = many(tmp_path, 5, "lib")

@@ -236,7 +236,7 @@ def _raw_add(archive_dir: Path, docs: list[dict]) -> None:
 def _doc(**changes):
     import datetime as dt
 
-    from brieftool.archive import brief_to_doc, text_sha256
+    from brieftool.engine.whoosh import brief_to_doc, text_sha256
     from brieftool.models import Brief
 
     text = changes.pop("text", "Some brief\n\nIts text.")
@@ -371,7 +371,7 @@ def test_reindex_upgrades_an_index_with_an_older_layout(cli, tmp_path):
     """The path for a schema change: an index written with an older schema is rebuilt with the current one."""
     from whoosh import fields, index
 
-    from brieftool.archive import make_schema
+    from brieftool.engine.whoosh import make_schema
 
     cur = make_schema()
     old_schema = fields.Schema(**{n: cur[n] for n in cur.names() if n not in ("org_key", "year")})

@@ -28,7 +28,7 @@ MRR_MIN = 0.85
 
 @pytest.fixture(scope="module")
 def judged(tmp_path_factory):
-    from brieftool.archive import Archive
+    from brieftool.engine.whoosh import WhooshArchive as Archive
     from brieftool.ingest import add_paths
 
     archive = Archive.open(tmp_path_factory.mktemp("relevance") / "archive", create=True)

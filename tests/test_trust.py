@@ -22,7 +22,8 @@ from conftest import SEED, Result, write
 
 HOLDER = r"""
 import datetime, sys
-from brieftool.archive import Archive, text_sha256
+from brieftool.engine.base import text_sha256
+from brieftool.engine.whoosh import WhooshArchive as Archive
 from brieftool.models import Brief, count_words
 
 a = Archive.open(sys.argv[1], create=True)
@@ -329,7 +330,7 @@ def test_an_interrupted_creation_does_not_block_the_archive(cli, tmp_path, archi
     """A first `brief add` killed after Whoosh made its files but before brief.json was written."""
     from whoosh import index
 
-    from brieftool.archive import make_schema
+    from brieftool.engine.whoosh import make_schema
 
     archive_dir.mkdir(mode=0o700)
     index.create_in(str(archive_dir), make_schema(), indexname="MAIN")

@@ -95,9 +95,9 @@ class Settings:
     lock_timeout: float = 30.0
 
     def open(self, *, create: bool = False):
-        from ..archive import Archive
+        from ..engine import open_archive
 
-        return Archive.open(self.index, create=create)
+        return open_archive(self.index, create=create)
 
 
 def _version(value: bool):

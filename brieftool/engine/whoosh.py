@@ -1,7 +1,7 @@
-"""The archive: the one place that owns the Whoosh schema, writes records, locks and commits.
+"""The Whoosh engine (the default): an archive in one local folder.
 
-Everything Whoosh-specific about storage lives here (and, for query building, in
-``query.py``), so the engine could be swapped without touching the CLI.
+The one place that owns the Whoosh schema, writes records, locks and commits; it implements
+the interface of ``engine/base.py``. Only ``engine/whoosh*.py`` import Whoosh.
 
 Layout of an archive folder::
 
@@ -18,28 +18,27 @@ of contents by rename, so a killed writer leaves the previous commit readable.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import datetime as _dt
-import hashlib
 import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from whoosh import fields, index
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.index import LockError
 
-from .models import Brief, BriefError, UsageError, norm_tag
+from ..models import Brief, BriefError, UsageError, norm_tag
+from . import base
+from .base import (ID_ALPHABET, ID_LENGTH, brief_from_record, default_location, id_candidates,  # noqa: F401
+                   id_candidates_fallback, record_dict, text_sha256, write_failed)
 
 FORMAT_VERSION = 1
 META_FILE = "brief.json"
 INDEX_NAME = "MAIN"
-ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford-style: no i, l, o, u
-ID_LENGTH = 7
 
 # Text fields: English stemming; the title counts more than the body.
 _text = StemmingAnalyzer()
@@ -78,66 +77,11 @@ _CREATION_LEFTOVER = re.compile(rf"^(_{INDEX_NAME}_0\.toc(\.[0-9.]+)?|{INDEX_NAM
 
 def default_index_dir() -> Path:
     """$BRIEF_INDEX, else the per-user data directory (XDG on Linux)."""
-    env = os.environ.get("BRIEF_INDEX")
-    if env:
-        return Path(env).expanduser()
-    if os.name == "nt":  # pragma: no cover - platform specific
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-        return base / "brief" / "archive"
-    if os.uname().sysname == "Darwin":  # pragma: no cover - platform specific
-        return Path.home() / "Library" / "Application Support" / "brief" / "archive"
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "brief" / "archive"
-
-
-def text_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def id_candidates(sha256: str) -> Iterator[str]:
-    """Short ids derived from the text's hash: the first window of 7 base32 characters,
-    then later windows, should an earlier one be taken (a collision)."""
-    digits = base64.b32encode(bytes.fromhex(sha256)).decode().lower().rstrip("=")
-    std = "abcdefghijklmnopqrstuvwxyz234567"
-    s = digits.translate(str.maketrans(std, ID_ALPHABET))
-    for i in range(0, len(s) - ID_LENGTH + 1):
-        yield s[i:i + ID_LENGTH]
-    n = 0
-    while True:  # pragma: no cover - 46 collisions in a row
-        n += 1
-        yield id_candidates_fallback(sha256, n)
-
-
-def id_candidates_fallback(sha256: str, n: int) -> str:
-    h = hashlib.sha256(f"{sha256}:{n}".encode()).digest()
-    return base64.b32encode(h).decode().lower()[:ID_LENGTH].translate(
-        str.maketrans("abcdefghijklmnopqrstuvwxyz234567", ID_ALPHABET))
+    return Path(default_location())
 
 
 def _day(d: _dt.date) -> _dt.datetime:
     return _dt.datetime(d.year, d.month, d.day)
-
-
-def record_dict(b: Brief) -> dict:
-    """Every field of a brief but its id and text, as plain JSON values: the stored record
-    (and, with id and text, the export line)."""
-    return {
-        "title": b.title,
-        "authors": list(b.authors),
-        "date": b.date.isoformat() if b.date else None,
-        "tags": list(b.tags),
-        "type": b.type,
-        "organization": b.organization,
-        "org_abbr": b.org_abbr,
-        "source": b.source,
-        "sha256": b.sha256,
-        "added": b.added.isoformat() if b.added else None,
-        "words": b.words,
-        "body_start": b.body_start,
-        "source_size": b.source_size,
-        "source_mtime_ns": b.source_mtime_ns,
-        "manual": sorted(b.manual),
-    }
 
 
 def brief_to_doc(b: Brief) -> dict:
@@ -174,38 +118,22 @@ def brief_to_doc(b: Brief) -> dict:
 
 
 def doc_to_brief(stored: dict) -> Brief:
-    rec = stored["rec"]
-    return Brief(
-        id=stored["id"],
-        title=rec["title"],
-        authors=list(rec["authors"]),
-        date=_dt.date.fromisoformat(rec["date"]) if rec.get("date") else None,
-        tags=list(rec["tags"]),
-        type=rec.get("type", ""),
-        organization=rec.get("organization", ""),
-        org_abbr=rec.get("org_abbr", ""),
-        source=rec.get("source", ""),
-        sha256=rec.get("sha256", ""),
-        added=_dt.datetime.fromisoformat(rec["added"]) if rec.get("added") else None,
-        words=rec.get("words", 0),
-        text=stored.get("text", ""),
-        body_start=rec.get("body_start", 0),
-        source_size=rec.get("source_size"),
-        source_mtime_ns=rec.get("source_mtime_ns"),
-        manual=set(rec.get("manual", ())),
-    )
+    return brief_from_record(stored["id"], stored["rec"], stored.get("text", ""))
 
 
-class Archive:
-    """A brief archive in one folder. Open with :meth:`open` or :meth:`create`."""
+class WhooshArchive(base.Archive):
+    """A brief archive in one folder. Open with :meth:`open` (``create=True`` to make it)."""
+
+    engine = "whoosh"
 
     def __init__(self, path: Path, ix):
         self.path = path
+        self.location = str(path)
         self.ix = ix
 
     # -- opening -----------------------------------------------------------------
     @classmethod
-    def open(cls, path: Path | str | None = None, *, create: bool = False) -> "Archive":
+    def open(cls, path: Path | str | None = None, *, create: bool = False) -> "WhooshArchive":
         """Open an archive; with ``create`` make it if it does not exist.
 
         A read command passes ``create=False``: a missing archive is reported, nothing is made.
@@ -244,7 +172,7 @@ class Archive:
                 "upgrade brief")
 
     @classmethod
-    def _create(cls, path: Path) -> "Archive":
+    def _create(cls, path: Path) -> "WhooshArchive":
         try:
             path.mkdir(parents=True, exist_ok=True, mode=0o700)
             os.chmod(path, 0o700)  # the owner only: briefs may be private
@@ -273,10 +201,6 @@ class Archive:
         except OSError as e:
             raise BriefError(f"cannot create archive at {path}: {e.strerror or e}") from None
         return cls(path, ix)
-
-    @property
-    def vocabulary_path(self) -> Path:
-        return self.path / "vocabulary.txt"
 
     # -- reading -----------------------------------------------------------------
     def count(self) -> int:
@@ -311,8 +235,16 @@ class Archive:
             raise UsageError(f"id {prefix!r} is ambiguous: it matches {shown}{'…' if len(matches) > 5 else ''}")
         return matches[0]
 
-    def get_many(self, ids: Iterable[str]) -> list[Brief]:
-        return [self.get(self.resolve(i)) for i in ids]
+    def records(self, errors: list[str] | None = None) -> Iterator[Brief]:
+        with self.ix.searcher() as s:
+            for stored in s.all_stored_fields():
+                try:
+                    yield doc_to_brief(stored)
+                except Exception as e:  # a damaged record: say which, go on with the others
+                    msg = f"record {stored.get('id', '?')!r} cannot be read ({type(e).__name__}: {e})"
+                    if errors is None:
+                        raise BriefError(msg) from None
+                    errors.append(msg)
 
     def all(self) -> Iterator[Brief]:
         with self.ix.searcher() as s:
@@ -337,18 +269,6 @@ class Archive:
                     out[src] = (rec.get("source_size"), rec.get("source_mtime_ns"), stored["id"],
                                 rec.get("title", ""))
         return out
-
-    def tags(self) -> list[str]:
-        """Every tag as first written, most used first (for the metadata reader and `brief tags`)."""
-        counts: dict[str, list] = {}
-        for b in self.all():
-            for t in b.tags:
-                k = norm_tag(t)
-                if k in counts:
-                    counts[k][1] += 1
-                else:
-                    counts[k] = [t, 1]
-        return [v[0] for v in sorted(counts.values(), key=lambda v: -v[1])]
 
     # -- writing -----------------------------------------------------------------
     @contextlib.contextmanager
@@ -393,18 +313,11 @@ class Archive:
                 raise BriefError(f"archive {self.path} is not writable: permission denied") from None
 
 
-def write_failed(e: OSError) -> BriefError:
-    """A write to the archive failed (no space left, file too large, ...): one clear line."""
-    reason = (e.strerror or str(e) or type(e).__name__).lower()
-    return BriefError(f"archive write failed: {reason}; nothing from this change was saved "
-                      "(the archive keeps its previous content)")
-
-
-class ArchiveWriter:
+class ArchiveWriter(base.Writer):
     """Changes to the archive under the write lock. Lookups see the index as it was when
     the lock was taken plus the changes made through this writer."""
 
-    def __init__(self, archive: Archive, w):
+    def __init__(self, archive: WhooshArchive, w):
         self.archive = archive
         self._w = w
         self._reader = w.reader()
@@ -458,12 +371,6 @@ class ArchiveWriter:
         if brief_id in self._pending:
             return self._pending[brief_id] is not None
         return bool(self._stored_by("id", brief_id))
-
-    def new_id(self, sha256: str) -> str:
-        for cand in id_candidates(sha256):
-            if not self.id_taken(cand):
-                return cand
-        raise AssertionError("unreachable")  # pragma: no cover
 
     # changes -----------------------------------------------------------------------
     def put(self, b: Brief) -> None:
