@@ -221,6 +221,7 @@ def prepare(path: str, text: str, *, overrides: dict, known_tags=(), vocabulary=
         organization=f.get("organization", ""),
         org_abbr=f.get("org_abbr", ""),
         source=path,
+        url=f.get("url") or f.get("source_url") or "",
         sha256=text_sha256(text),
         words=count_words(text),
         text=text,

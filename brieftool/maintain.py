@@ -42,9 +42,11 @@ from .models import Brief, BriefError, UsageError, count_words
 # The keys of an exported record, in the order written. ``text`` comes last so that a
 # line stays readable in a pager.
 EXPORT_KEYS = ("id", "title", "authors", "date", "tags", "type", "organization", "org_abbr", "source",
-               "sha256", "added", "words", "body_start", "source_size", "source_mtime_ns", "manual", "text")
+               "url", "sha256", "added", "words", "body_start", "source_size", "source_mtime_ns", "manual", "text")
 CSV_KEYS = ("id", "date", "title", "authors", "tags", "type", "organization", "source", "sha256", "added",
             "words")
+# Keys added after the first archive format: records written before them lack them.
+OPTIONAL_KEYS = ("url",)
 EXPORT_FORMATS = ("jsonl", "csv")
 
 _ID = re.compile(r"^[0-9a-z]{1,8}$")
@@ -76,7 +78,7 @@ def record_from_json(d, *, strict: bool = False) -> Brief:
     if not isinstance(d, dict):
         raise ValueError(f"a record must be a JSON object, not {type(d).__name__}")
     if strict:
-        missing = [k for k in EXPORT_KEYS if k not in d]
+        missing = [k for k in EXPORT_KEYS if k not in d and k not in OPTIONAL_KEYS]
         if missing:
             raise ValueError(f"missing field{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
     text = d.get("text")
@@ -145,7 +147,7 @@ def record_from_json(d, *, strict: bool = False) -> Brief:
     manual = strs("manual")
     return Brief(
         id=bid, title=s("title"), authors=strs("authors"), date=date, tags=strs("tags"), type=s("type"),
-        organization=s("organization"), org_abbr=s("org_abbr"), source=s("source"), sha256=real, added=added,
+        organization=s("organization"), org_abbr=s("org_abbr"), source=s("source"), url=s("url"), sha256=real, added=added,
         words=count_words(text) if words is None else words, text=text, body_start=body_start,
         source_size=opt_int("source_size"), source_mtime_ns=opt_int("source_mtime_ns"), manual=set(manual),
     )

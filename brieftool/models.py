@@ -43,6 +43,8 @@ class Brief:
     type: str = ""
     organization: str = ""
     source: str = ""
+    # Where the brief was published (front matter Source:/URL:, an HTML page's address); "" unknown.
+    url: str = ""
     sha256: str = ""
     added: _dt.datetime | None = None
     words: int = 0

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import SEED, write
 
-EXPORT_KEYS = ["id", "title", "authors", "date", "tags", "type", "organization", "org_abbr", "source", "sha256",
+EXPORT_KEYS = ["id", "title", "authors", "date", "tags", "type", "organization", "org_abbr", "source", "url", "sha256",
                "added", "words", "body_start", "source_size", "source_mtime_ns", "manual", "text"]
 
 ODD = ("Title: Ünïcødé & “quotes”\nAuthor: Zoë Ça\nTags: Middle East; north korea\n\n"
