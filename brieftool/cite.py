@@ -362,7 +362,7 @@ def prose(items: Sequence[dict], style: str, *, markup: str = "plain") -> list[s
     out = []
     for item in items:
         data = dict(item)
-        if style == "chicago" and data.get("event-date") == data.get("issued"):
+        if style == "chicago" and "event-date" in data and data["event-date"] == data.get("issued"):
             # Chicago prints the event date and the issued day both; for a speech they are one day.
             del data["event-date"]
         with warnings.catch_warnings():

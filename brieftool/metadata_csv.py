@@ -102,7 +102,9 @@ def _parse_date(value: str) -> _dt.date | None:
     from dateutil import parser as dparser
 
     try:
-        return dparser.parse(v, default=_dt.datetime(2000, 1, 1)).date()
+        from .config import date_order
+
+        return dparser.parse(v, default=_dt.datetime(2000, 1, 1), dayfirst=date_order() == "dmy").date()
     except (ValueError, OverflowError):
         return None
 

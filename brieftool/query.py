@@ -550,6 +550,13 @@ def parse_period(value: str) -> tuple[_dt.date, _dt.date]:
         raise UsageError(f"date {value!r} reaches the end of the calendar; leave the end open instead") from None
 
 
+def _dayfirst() -> bool:
+    """03/04/2019 is 3 April with date-order = dmy (config file or $BRIEF_DATE_ORDER)."""
+    from .config import date_order
+
+    return date_order() == "dmy"
+
+
 def parse_date_option(value: str) -> _dt.date:
     """A single day given by the user (``--date``): anything python-dateutil parses."""
     from dateutil import parser as dparser
@@ -558,7 +565,7 @@ def parse_date_option(value: str) -> _dt.date:
     if not v:
         raise UsageError("empty date")
     try:
-        dt = dparser.parse(v, default=_dt.datetime(2000, 1, 1))
+        dt = dparser.parse(v, default=_dt.datetime(2000, 1, 1), dayfirst=_dayfirst())
     except (ValueError, OverflowError):
         raise UsageError(f"cannot read {value!r} as a date (try YYYY-MM-DD)") from None
     return dt.date()

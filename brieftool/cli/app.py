@@ -111,12 +111,26 @@ def main(
     ctx: typer.Context,
     index: Optional[Path] = typer.Option(
         None, "--index", metavar="DIR", envvar="BRIEF_INDEX", show_envvar=True,
-        help="Archive folder. Default: $BRIEF_INDEX, else ~/.local/share/brief/archive."),
-    lock_timeout: float = typer.Option(
-        30.0, "--lock-timeout", metavar="SECONDS", envvar="BRIEF_LOCK_TIMEOUT", show_envvar=True,
-        help="How long a change waits for another brief process that is writing."),
+        help="Archive folder. Default: $BRIEF_INDEX, else 'index' in the config file, "
+             "else ~/.local/share/brief/archive."),
+    lock_timeout: Optional[float] = typer.Option(
+        None, "--lock-timeout", metavar="SECONDS", envvar="BRIEF_LOCK_TIMEOUT", show_envvar=True,
+        help="How long a change waits for another brief process that is writing "
+             "(default: 'lock-timeout' in the config file, else 30)."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Show the version and exit."),
 ):
     """Archive and search policy briefs kept as plain text."""
+    from .. import config
+
+    # Option > environment (both given to us by click) > config file > default.
+    if ctx.invoked_subcommand in ("config", "help", "man"):
+        cfg = config.current()  # these work (and report) even when the config file is broken
+    else:
+        cfg = config.load()
+        config.apply_environment(cfg)
+    if index is None and cfg.file.get("index"):
+        index = Path(cfg.file["index"]).expanduser()
+    if lock_timeout is None:
+        lock_timeout = cfg.file.get("lock-timeout", 30.0)
     ctx.obj = Settings(index=index, lock_timeout=lock_timeout)
