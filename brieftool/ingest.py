@@ -194,15 +194,19 @@ def combine_overrides(sheet: dict, options: dict) -> dict:
     return out
 
 
-def prepare(path: str, text: str, *, overrides: dict, known_tags=(), vocabulary=None,
-            size: int | None = None, mtime_ns: int | None = None) -> Prepared:
-    """Build the record for a text: extracted fields, then the options on top."""
+def prepare(path: str, text: str | None = None, *, overrides: dict, known_tags=(), vocabulary=None,
+            size: int | None = None, mtime_ns: int | None = None, doc=None) -> Prepared:
+    """Build the record for a text (or a ``readers.Document``: its text, format, pages and raw
+    hash, and its metadata as hints for the metadata reader): extracted fields, then the
+    options on top."""
     from .engine.base import text_sha256
     from .extract import extract
 
+    if doc is not None:
+        text = doc.text
     from_file = bool(path) and path != STDIN
     ex = extract(text, filename=os.path.basename(path) if from_file else None,
-                 known_tags=known_tags, vocabulary=vocabulary)
+                 known_tags=known_tags, vocabulary=vocabulary, hints=doc.meta if doc is not None else None)
     f = dict(ex.fields)
     sources = dict(ex.sources)
     for k, v in overrides.items():
@@ -230,6 +234,8 @@ def prepare(path: str, text: str, *, overrides: dict, known_tags=(), vocabulary=
         source_mtime_ns=mtime_ns,
         manual={k for k in overrides if k != "tags"},
     )
+    if doc is not None:
+        b = b.replace(format=doc.format, pages=doc.pages, raw_sha256=doc.raw_sha256)
     return Prepared(path, b, sources, list(ex.notes), list(overrides.get("tags", ())))
 
 
@@ -254,6 +260,11 @@ def store(w, p: Prepared, *, now: _dt.datetime | None = None) -> AddResult:
     now = now or _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
     from_file = bool(b.source) and b.source != STDIN
     same = w.find_sha(b.sha256)
+    same_file = False
+    if same is None and b.raw_sha256:
+        twin = w.find_raw(b.raw_sha256)
+        if twin is not None and not (from_file and twin.source == b.source):
+            same, same_file = twin, True  # the same file's bytes under another name: one brief
     if same is not None:
         changed = same
         moved = (from_file and same.source != b.source
@@ -272,7 +283,7 @@ def store(w, p: Prepared, *, now: _dt.datetime | None = None) -> AddResult:
         if (changed.source_size, changed.source_mtime_ns) != (same.source_size, same.source_mtime_ns):
             w.put(changed)  # remember size/mtime so the next re-add can skip it unread
         if same.source and same.source != b.source:
-            notes.append(f"same text as {same.id} ({same.source})")
+            notes.append(f"same {'file' if same_file else 'text'} as {same.id} ({same.source})")
         return AddResult(p.path, "unchanged", same.id, title=same.title, notes=notes, brief=changed)
     old = w.find_source(b.source) if from_file else None
     if old is not None:
@@ -321,18 +332,18 @@ def _init_worker(known_tags, vocabulary) -> None:
 
 def _read_one(job) -> Prepared | AddResult:
     """Read, decode, hash and extract one file. ``job``: (path, source, explicit, size, overrides, notes)."""
-    from .reader import BinaryFileError, ReadError, looks_binary, read_path
+    from .readers import BinaryFileError, ReadError, read_path, sniff
 
     path, source, explicit, size, ov, notes = job
     try:
         if not explicit and size is not None and size > SNIFF_ABOVE:
             with open(path, "rb") as fh:
-                reason = looks_binary(fh.read(64 * 1024))
+                reason = sniff(fh.read(64 * 1024), os.path.basename(path))
             if reason:
                 raise BinaryFileError(reason)
         d = read_path(path)
-        p = prepare(source, d.text, overrides=ov, known_tags=_known_tags, vocabulary=_vocabulary,
-                    size=d.size, mtime_ns=d.mtime_ns)
+        p = prepare(source, overrides=ov, known_tags=_known_tags, vocabulary=_vocabulary,
+                    size=d.size, mtime_ns=d.mtime_ns, doc=d)
     except BinaryFileError as e:
         if explicit:
             return AddResult(path, "failed", error=f"{path}: {e}")
@@ -408,6 +419,7 @@ class _Batches:
         self.ids: set[str] = set()
         self.shas: set[str] = set()
         self.sources: set[str] = set()
+        self.raws: set[str] = set()
 
     def _open(self):
         if self.aw is None:
@@ -420,6 +432,7 @@ class _Batches:
                 # On an error the writer is cancelled: end Whoosh's sub-writer processes first.
                 self.stack.push(lambda et, e, tb: aw.stop_subwriters() if et else None)
             self.ids, self.shas, self.sources = self.aw.known_keys()  # read under the lock
+            self.raws = self.aw.known_raw()
             self.t_batch = time.monotonic()
         return self.aw
 
@@ -431,6 +444,10 @@ class _Batches:
     def find_source(self, source):
         aw = self._open()
         return aw.find_source(source) if source in self.sources else None
+
+    def find_raw(self, raw):
+        aw = self._open()
+        return aw.find_raw(raw) if raw in self.raws else None
 
     def get(self, brief_id):
         return self._open().get(brief_id)
@@ -455,6 +472,8 @@ class _Batches:
         self.shas.add(b.sha256)
         if b.source:
             self.sources.add(b.source)
+        if b.raw_sha256:
+            self.raws.add(b.raw_sha256)
 
     # batching
     def pending(self) -> int:
@@ -480,6 +499,7 @@ class _Batches:
                 self.ids |= ids
                 self.shas |= shas
                 self.sources |= sources
+                self.raws |= self.aw.known_raw()
             self.commits += 1
             self.on_phase("adding")
         self.t_batch = time.monotonic()
@@ -497,6 +517,7 @@ class _ReaderOnly:
 
     def __init__(self, ix):
         self._r = ix.reader()
+        self.schema = ix.schema
 
     def reader(self):
         return self._r
@@ -517,6 +538,8 @@ def _dry_writer(archive):
             self._by_sha[b.sha256] = b.id
             if b.source:
                 self._by_source[b.source] = b.id
+            if b.raw_sha256:
+                self._by_raw[b.raw_sha256] = b.id
             return True
 
         @property
@@ -538,6 +561,7 @@ class _NoArchiveWriter:
     def __init__(self):
         self._pending: dict[str, Brief] = {}
         self._by_sha: dict[str, str] = {}
+        self._by_raw: dict[str, str] = {}
         self.changes = 0
 
     def find_sha(self, sha):
@@ -546,16 +570,24 @@ class _NoArchiveWriter:
     def find_source(self, source):
         return None
 
+    def find_raw(self, raw):
+        return self._pending.get(self._by_raw.get(raw, ""))
+
     def get(self, brief_id):
         return self._pending.get(brief_id)
 
     def put_fast(self, b, *, new=False):
         self._pending[b.id] = b
         self._by_sha[b.sha256] = b.id
+        if b.raw_sha256:
+            self._by_raw[b.raw_sha256] = b.id
         return True
 
     def known_keys(self):
         return set(), set(), set()
+
+    def known_raw(self):
+        return set()
 
 
 # -- the run -----------------------------------------------------------------------------------
@@ -751,13 +783,14 @@ def _stream(plan: list, pool, jobs: int) -> Iterator[tuple[str, object]]:
 
 
 def _read_stdin(e, opts: AddOptions, options: dict) -> Prepared | AddResult:
-    from .reader import ReadError, decode_bytes
+    from .readers import ReadError, read_bytes
 
     stream = opts.stdin if opts.stdin is not None else sys.stdin.buffer
     try:
         data = stream.read()
-        text, _enc, warnings = decode_bytes(data)
-        p = prepare(STDIN, text, overrides=options, known_tags=_known_tags, vocabulary=_vocabulary)
+        d = read_bytes(data, None)
+        warnings = d.warnings
+        p = prepare(STDIN, overrides=options, known_tags=_known_tags, vocabulary=_vocabulary, doc=d)
     except ReadError as ex:
         return AddResult(STDIN, "failed", error=f"standard input: {ex}")
     except OSError as ex:

@@ -42,11 +42,12 @@ from .models import Brief, BriefError, UsageError, count_words
 # The keys of an exported record, in the order written. ``text`` comes last so that a
 # line stays readable in a pager.
 EXPORT_KEYS = ("id", "title", "authors", "date", "tags", "type", "organization", "org_abbr", "source",
-               "url", "sha256", "added", "words", "body_start", "source_size", "source_mtime_ns", "manual", "text")
+               "url", "sha256", "added", "words", "body_start", "source_size", "source_mtime_ns", "manual",
+               "format", "pages", "raw_sha256", "text")
 CSV_KEYS = ("id", "date", "title", "authors", "tags", "type", "organization", "source", "sha256", "added",
             "words")
 # Keys added after the first archive format: records written before them lack them.
-OPTIONAL_KEYS = ("url",)
+OPTIONAL_KEYS = ("url", "format", "pages", "raw_sha256")
 EXPORT_FORMATS = ("jsonl", "csv")
 
 _ID = re.compile(r"^[0-9a-z]{1,8}$")
@@ -145,11 +146,24 @@ def record_from_json(d, *, strict: bool = False) -> Brief:
     if not 0 <= body_start <= len(text):
         raise ValueError(f"body_start {body_start} is outside the text")
     manual = strs("manual")
+    from .engine.base import default_format
+    from .readers import FORMATS
+
+    fmt = s("format") or default_format(s("source"))
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+    pages = opt_int("pages")
+    if pages is not None and pages < 1:
+        raise ValueError("pages is not a positive number")
+    raw = s("raw_sha256")
+    if raw and not _SHA.match(raw):
+        raise ValueError("raw_sha256 is not 64 hex digits")
     return Brief(
         id=bid, title=s("title"), authors=strs("authors"), date=date, tags=strs("tags"), type=s("type"),
         organization=s("organization"), org_abbr=s("org_abbr"), source=s("source"), url=s("url"), sha256=real, added=added,
         words=count_words(text) if words is None else words, text=text, body_start=body_start,
         source_size=opt_int("source_size"), source_mtime_ns=opt_int("source_mtime_ns"), manual=set(manual),
+        format=fmt, pages=pages, raw_sha256=raw,
     )
 
 
@@ -414,7 +428,9 @@ def check_archive(path: Path | str | None = None) -> CheckReport:
 
 
 def _check_schema(have, want, rep: CheckReport) -> None:
-    hn, wn = set(have.names()), set(want.names())
+    from .engine.whoosh import ADDED_FIELDS
+
+    hn, wn = set(have.names()), set(want.names()) - (set(ADDED_FIELDS) - set(have.names()))
     diff = sorted(hn ^ wn)
     changed = sorted(n for n in hn & wn if type(have[n]) is not type(want[n]))
     if diff or changed:

@@ -188,7 +188,7 @@ class MetadataTable:
 def load(path: str | Path, *, key_column: str | None = None, columns: Iterable[str] = ()) -> MetadataTable:
     """Read a metadata spreadsheet. Problems with the file or the options are UsageErrors
     (one line naming the file and the reason)."""
-    from .reader import ReadError, read_path
+    from .readers.text import ReadError, read_path
 
     path = Path(path)
     try:

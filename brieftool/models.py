@@ -59,6 +59,12 @@ class Brief:
     source_mtime_ns: int | None = None
     # Fields set by hand (an option of `add`, or `edit`): a later update of the text keeps them.
     manual: set[str] = field(default_factory=set)
+    # The file's format (text, markdown, pdf, html, docx), its page count (PDFs) and the hash
+    # of its bytes (``sha256`` is of the stored, extracted text): the same file under two
+    # names is one brief.
+    format: str = "text"
+    pages: int | None = None
+    raw_sha256: str = ""
 
     @property
     def body(self) -> str:
@@ -78,6 +84,8 @@ class Brief:
             "sha256": self.sha256,
             "added": self.added.isoformat() if self.added else None,
             "words": self.words,
+            "format": self.format,
+            "pages": self.pages,
         }
         if text:
             d["text"] = self.text

@@ -17,7 +17,8 @@ import pytest
 
 from conftest import SOTU, write
 
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"  # a broken PDF
+EPUB = b"PK\x03\x04\x14\x00\x00\x00\x00\x00" + b"\x00" * 16 + b"mimetypeapplication/epub+zip"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(64))
 
 
@@ -128,32 +129,35 @@ def test_walker_library_symlink_loop_and_order(tmp_path):
 def test_non_text_files_in_a_folder_are_skipped_not_failed(cli, tmp_path):
     d = tmp_path / "mixed"
     write(d / "memo.txt", brief_text("Real memo"))
-    write(d / "report.pdf", PDF)
+    write(d / "book.epub", EPUB)
     write(d / "chart.png", PNG)
     write(d / "blob.bin", bytes(range(256)) * 16)
     r = cli("add", d, "--json")
     assert r.exit_code == 0, r
     rows = by_name(r.json)
     assert rows["memo.txt"]["status"] == "added"
-    for name in ("report.pdf", "chart.png", "blob.bin"):
+    for name in ("book.epub", "chart.png", "blob.bin"):
         assert rows[name]["status"] == "skipped" and rows[name]["id"] is None
-    assert "PDF" in rows["report.pdf"]["error"] and "PNG" in rows["chart.png"]["error"]
+    assert rows["book.epub"]["error"].endswith("unsupported format: EPUB")
+    assert "unsupported format: PNG" in rows["chart.png"]["error"]
     assert "binary" in rows["blob.bin"]["error"]
     assert "1 added" in r.stderr and "3 skipped" in r.stderr and "0 failed" in r.stderr
     # Text output: a skipped line with the reason, on stdout; no error line.
     r2 = cli("--index", tmp_path / "other", "add", d)
     assert r2.exit_code == 0
     skip = [ln for ln in r2.stdout.splitlines() if ln.startswith("skipped")]
-    assert len(skip) == 3 and any("report.pdf" in ln and "PDF file (not plain text)" in ln for ln in skip)
+    assert len(skip) == 3 and any("book.epub" in ln and "unsupported format: EPUB" in ln for ln in skip)
     assert "Error" not in r2.stderr
 
 
 def test_non_text_file_named_explicitly_fails(cli, tmp_path):
+    epub = write(tmp_path / "book.epub", EPUB)
     pdf = write(tmp_path / "report.pdf", PDF)
     good = write(tmp_path / "good.txt", brief_text("Good"))
-    r = cli("add", pdf, good, "--json")
+    r = cli("add", epub, pdf, good, "--json")
     assert r.exit_code == 1
     rows = by_name(r.json)
+    assert rows["book.epub"]["status"] == "failed" and rows["book.epub"]["error"].endswith("unsupported format: EPUB")
     assert rows["report.pdf"]["status"] == "failed" and "PDF" in rows["report.pdf"]["error"]
     assert rows["good.txt"]["status"] == "added"
 
@@ -381,12 +385,12 @@ def test_library_entry_point(tmp_path, archive_dir):
     from brieftool.ingest import AddOptions, add_paths, ingest
 
     d = many(tmp_path, 5, "lib")
-    write(d / "x.pdf", PDF)
+    write(d / "x.epub", EPUB)
     a = Archive.open(archive_dir, create=True)
     results = add_paths(a, [str(d)], overrides={"tags": ["Lib"]}, exclude=["f0004.txt"])
     assert [(os.path.basename(r.path), r.status) for r in results] == [
         ("f0000.txt", "added"), ("f0001.txt", "added"), ("f0002.txt", "added"), ("f0003.txt", "added"),
-        ("x.pdf", "skipped")]
+        ("x.epub", "skipped")]
     s = ingest(a, [str(d)], AddOptions())
     assert (s.inputs, s.added, s.unchanged, s.skipped, s.failed) == (6, 1, 4, 1, 0)
     assert sorted(b.title for b in a.all() if "Lib" in b.tags) == [f"Memo number {i}" for i in range(4)]

@@ -10,7 +10,7 @@ import pytest
 from conftest import SEED, write
 
 RECORD_KEYS = {"id", "title", "authors", "date", "tags", "type", "organization", "source", "sha256", "added",
-               "words"}
+               "words", "format", "pages"}
 
 SANCTIONS = """Title: Sanctions relief and its discontents
 Author: Jane Roe

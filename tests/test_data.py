@@ -17,7 +17,8 @@ import pytest
 from conftest import SEED, write
 
 EXPORT_KEYS = ["id", "title", "authors", "date", "tags", "type", "organization", "org_abbr", "source", "url", "sha256",
-               "added", "words", "body_start", "source_size", "source_mtime_ns", "manual", "text"]
+               "added", "words", "body_start", "source_size", "source_mtime_ns", "manual", "format", "pages",
+               "raw_sha256", "text"]
 
 ODD = ("Title: Ünïcødé & “quotes”\nAuthor: Zoë Ça\nTags: Middle East; north korea\n\n"
        "Line one\u2028still one (a line separator), an escape \x1b[31mred\x1b[0m, a [bold]tag[/bold],\n"

@@ -11,7 +11,7 @@ from conftest import SEED, write
 from test_query import BRIEFS, fx, names  # noqa: F401  (fx is a fixture)
 
 RECORD_KEYS = {"id", "title", "authors", "date", "tags", "type", "organization", "source", "sha256", "added",
-               "words"}
+               "words", "format", "pages"}
 
 
 def ids_of(r) -> list[str]:

@@ -101,7 +101,15 @@ def record_dict(b: Brief) -> dict:
         "source_size": b.source_size,
         "source_mtime_ns": b.source_mtime_ns,
         "manual": sorted(b.manual),
+        "format": b.format,
+        "pages": b.pages,
+        "raw_sha256": b.raw_sha256,
     }
+
+
+def default_format(source: str) -> str:
+    """The format of a record stored before formats were recorded: all were text or Markdown."""
+    return "markdown" if source.lower().endswith((".md", ".markdown")) else "text"
 
 
 def brief_from_record(brief_id: str, rec: dict, text: str) -> Brief:
@@ -125,6 +133,9 @@ def brief_from_record(brief_id: str, rec: dict, text: str) -> Brief:
         source_size=rec.get("source_size"),
         source_mtime_ns=rec.get("source_mtime_ns"),
         manual=set(rec.get("manual", ())),
+        format=rec.get("format") or default_format(rec.get("source", "")),
+        pages=rec.get("pages"),
+        raw_sha256=rec.get("raw_sha256") or "",
     )
 
 
@@ -230,6 +241,15 @@ class Writer(abc.ABC):
 
     @abc.abstractmethod
     def find_source(self, source: str) -> Brief | None: ...
+
+    def find_raw(self, raw: str) -> Brief | None:
+        """The brief read from a file whose bytes have this ``raw_sha256`` (the same PDF under
+        another name), or None. An engine that cannot look it up finds nothing."""
+        return None
+
+    def known_raw(self) -> set[str]:
+        """A superset of the ``raw_sha256`` values in the archive (see :meth:`known_keys`)."""
+        return set()
 
     @abc.abstractmethod
     def id_taken(self, brief_id: str) -> bool: ...

@@ -46,6 +46,11 @@ _text = StemmingAnalyzer()
 _names = RegexTokenizer() | LowercaseFilter()
 
 
+# Fields added to the schema after an archive may have been created: an index without them is
+# still read (records without them read as defaults) and gets them on its first write.
+ADDED_FIELDS = ("raw_sha256",)
+
+
 def make_schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
@@ -63,6 +68,9 @@ def make_schema() -> fields.Schema:
         title_sort=fields.ID(sortable=True),
         source=fields.ID(),
         sha256=fields.ID(),
+        # Hash of the file's bytes (the same PDF under two names is one brief). Added after
+        # format 1: an older index gets it on its first write (see ADDED_FIELDS).
+        raw_sha256=fields.ID(),
         # Everything needed to rebuild the Brief, including the verbatim text.
         rec=fields.STORED(),
         text=fields.STORED(),
@@ -96,6 +104,8 @@ def brief_to_doc(b: Brief) -> dict:
         "title_sort": b.title.casefold() or "\uffff",
         "sha256": b.sha256,
     }
+    if b.raw_sha256:
+        doc["raw_sha256"] = b.raw_sha256
     if b.source:
         doc["source"] = b.source
     if b.authors:
@@ -299,7 +309,10 @@ class WhooshArchive(base.Archive):
         told = False
         while True:
             try:
-                return self.ix.writer(**kw)
+                w = self.ix.writer(**kw)
+                if any(n not in w.schema for n in ADDED_FIELDS):
+                    w = self._add_fields(w, kw)
+                return w
             except LockError:
                 if time.monotonic() >= deadline:
                     raise BriefError(
@@ -313,6 +326,23 @@ class WhooshArchive(base.Archive):
                 raise BriefError(f"archive {self.path} is not writable: permission denied") from None
 
 
+    def _add_fields(self, w, kw: dict):
+        """An index made before :data:`ADDED_FIELDS` existed: add them (Whoosh's multi-process
+        writer cannot, so a plain writer adds them in a commit of their own first)."""
+        schema = make_schema()
+        missing = [n for n in ADDED_FIELDS if n not in w.schema]
+        if kw.get("procs", 1) > 1:
+            w.cancel()
+            plain = self.ix.writer()
+            for n in missing:
+                plain.add_field(n, schema[n])
+            plain.commit()
+            return self.ix.writer(**kw)
+        for n in missing:
+            w.add_field(n, schema[n])
+        return w
+
+
 class ArchiveWriter(base.Writer):
     """Changes to the archive under the write lock. Lookups see the index as it was when
     the lock was taken plus the changes made through this writer."""
@@ -324,6 +354,7 @@ class ArchiveWriter(base.Writer):
         self._pending: dict[str, Brief | None] = {}  # id -> new record (None: deleted)
         self._by_sha: dict[str, str] = {}
         self._by_source: dict[str, str] = {}
+        self._by_raw: dict[str, str] = {}
         self.changes = 0
 
     # lookups -----------------------------------------------------------------------
@@ -350,6 +381,26 @@ class ArchiveWriter(base.Writer):
             if stored["id"] not in self._pending:
                 return doc_to_brief(stored)
         return None
+
+    def find_raw(self, raw: str) -> Brief | None:
+        """The brief read from a file with these bytes (``raw_sha256``), if any."""
+        if raw in self._by_raw:
+            b = self._pending.get(self._by_raw[raw])
+            if b is not None and b.raw_sha256 == raw:
+                return b
+        if "raw_sha256" not in self._w.schema:
+            return None
+        for stored in self._stored_by("raw_sha256", raw):
+            if stored["id"] not in self._pending:
+                return doc_to_brief(stored)
+        return None
+
+    def known_raw(self) -> set[str]:
+        """Every ``raw_sha256`` in the index as this writer sees it (a superset, as :meth:`known_keys`)."""
+        try:
+            return {t.decode("utf-8") if isinstance(t, bytes) else t for t in self._reader.lexicon("raw_sha256")}
+        except Exception:  # no such field in the index yet
+            return set()
 
     def find_source(self, source: str) -> Brief | None:
         if source in self._by_source:
@@ -382,6 +433,8 @@ class ArchiveWriter(base.Writer):
         self._by_sha[b.sha256] = b.id
         if b.source:
             self._by_source[b.source] = b.id
+        if b.raw_sha256:
+            self._by_raw[b.raw_sha256] = b.id
         self.changes += 1
 
     def delete(self, brief_id: str) -> None:
@@ -443,6 +496,8 @@ class ArchiveWriter(base.Writer):
         self._by_sha[b.sha256] = b.id
         if b.source:
             self._by_source[b.source] = b.id
+        if b.raw_sha256:
+            self._by_raw[b.raw_sha256] = b.id
         self.changes += 1
         return True
 
@@ -464,6 +519,7 @@ class ArchiveWriter(base.Writer):
         self._pending.clear()
         self._by_sha.clear()
         self._by_source.clear()
+        self._by_raw.clear()
         self.changes = 0
         return others
 

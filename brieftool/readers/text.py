@@ -1,4 +1,6 @@
-"""Turn a file (or its bytes) into text: encoding detection and binary refusal.
+"""Plain text and Markdown: a file's bytes -> text (encoding detection and binary refusal).
+
+This is the text reader of :mod:`brieftool.readers` (which picks the reader by content).
 
 Stdlib only: the charset detection is a handful of explicit heuristics, applied
 in this order by :func:`decode_bytes`.
@@ -117,7 +119,7 @@ import re
 import stat as _stat
 from dataclasses import dataclass, field
 
-from .models import BriefError
+from ..models import BriefError
 
 __all__ = [
     "ReadError",
@@ -125,6 +127,7 @@ __all__ = [
     "Decoded",
     "decode_bytes",
     "read_path",
+    "read_raw",
     "looks_binary",
     "DEFAULT_MAX_BYTES",
 ]
@@ -213,6 +216,12 @@ _ID3_RE = re.compile(rb"ID3[\x02-\x04]\x00")
 
 def _magic_reason(head: bytes) -> str | None:
     """``"<kind> (not plain text)"`` if ``head`` starts with a known binary signature."""
+    kind = magic_kind(head)
+    return f"{kind} (not plain text)" if kind else None
+
+
+def magic_kind(head: bytes) -> str | None:
+    """The kind of binary file (``"PDF file"``, ``"EPUB e-book"``...) ``head`` starts like, or None."""
     kind = None
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
         kind = _zip_kind(head)
@@ -234,7 +243,7 @@ def _magic_reason(head: bytes) -> str | None:
             kind = "tar archive"
         elif head[:2] == b"MZ" and b"\x00" in head[2:64]:
             kind = "Windows executable"
-    return f"{kind} (not plain text)" if kind else None
+    return kind
 
 
 # --------------------------------------------------------------------------- helpers
@@ -274,7 +283,7 @@ def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
     return "".join(_CP1252_TABLE[b] for b in bad), exc.end
 
 
-_CP1252_FALLBACK = "brieftool.reader.cp1252-fallback"
+_CP1252_FALLBACK = "brieftool.readers.text.cp1252-fallback"
 codecs.register_error(_CP1252_FALLBACK, _cp1252_fallback)
 
 
@@ -529,8 +538,9 @@ def _too_large(size: int | None, max_bytes: int) -> ReadError:
     return ReadError(f"file too large ({shown}; limit {limit})")
 
 
-def read_path(path: pathlib.Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded:
-    """Read and decode one file.  Raises ReadError with the reason only (no path)."""
+def read_raw(path: pathlib.Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[bytes, int | None]:
+    """The bytes of one file and its ``mtime_ns`` (None for a FIFO), with the checks described
+    in the module docstring. Raises ReadError with the reason only (no path)."""
     path = os.fspath(path)
     try:
         st = os.stat(path)
@@ -560,12 +570,17 @@ def read_path(path: pathlib.Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -
         raise ReadError(_os_reason(exc)) from None
     if len(data) > max_bytes:
         raise _too_large(None, max_bytes)
+    return data, (fst.st_mtime_ns if regular else None)
 
+
+def read_path(path: pathlib.Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded:
+    """Read and decode one plain-text file.  Raises ReadError with the reason only (no path)."""
+    data, mtime_ns = read_raw(path, max_bytes=max_bytes)
     text, encoding, warnings = _decode(data, partial=False)
     return Decoded(
         text=text,
         encoding=encoding,
         size=len(data),
-        mtime_ns=fst.st_mtime_ns if regular else None,
+        mtime_ns=mtime_ns,
         warnings=warnings,
     )

@@ -1,4 +1,4 @@
-"""brieftool.reader: bytes/paths -> text, encodings, binary refusal, file errors.
+"""brieftool.readers.text: bytes/paths -> text, encodings, binary refusal, file errors.
 
 Every case writes real bytes to a real file and asserts on the decoded text and the
 reported encoding (not merely that nothing raised).
@@ -18,9 +18,9 @@ import zipfile
 
 import pytest
 
-from brieftool import reader
+from brieftool.readers import text as reader
 from brieftool.models import BriefError
-from brieftool.reader import BinaryFileError, Decoded, ReadError, decode_bytes, looks_binary, read_path
+from brieftool.readers.text import BinaryFileError, Decoded, ReadError, decode_bytes, looks_binary, read_path
 
 LONG = "The quick brown fox jumps over the lazy dog. " * 100  # 4,500 ASCII characters
 
