@@ -130,21 +130,23 @@ def resolve_ids(archive, prefixes: Iterable[str]) -> tuple[list[str], list[str]]
 def select_briefs(archive, query: str | None = None, flt=None) -> list[Brief]:
     """Every brief matching a query (all its words; '' or None: every brief) and the filters,
     newest first: what a bulk change by query applies to."""
-    from whoosh import query as Q
     from whoosh import sorting
 
+    from . import querytree as T
     from .engine.whoosh import doc_to_brief
+    from .engine.whoosh_query import compile_query
     from .query import parse
 
-    q = Q.Every()
+    q = T.Every()
     if query and query.strip():
         parsed = parse(query)
         q = parsed.query
         extra = getattr(parsed, "filter", None)  # should the parser ever split out a filter part
         if extra is not None:
-            flt = extra if flt is None else Q.And([flt, extra])
+            flt = extra if flt is None else T.And((flt, extra))
     with archive.searcher() as s:
-        r = s.search(q, filter=flt, limit=None, sortedby=sorting.FieldFacet("date", reverse=True))
+        r = s.search(compile_query(q), filter=compile_query(flt), limit=None,
+                     sortedby=sorting.FieldFacet("date", reverse=True))
         return [doc_to_brief(h.fields()) for h in r]
 
 

@@ -1,4 +1,4 @@
-"""User query syntax and filters -> Whoosh queries.
+"""User query syntax and filters -> the engine-neutral query tree (``querytree.py``).
 
 The query language (a small hand-written tokenizer and recursive-descent parser, so that a
 mistake is reported as what is wrong and at which column)::
@@ -21,6 +21,9 @@ Several plain words mean all of them; ``Parsed.fallback`` is the query with thos
 OR-ed instead (field terms and exclusions stay required), which search uses when no brief
 has all the words. Dates and periods: a bare year or month is the whole period, the same
 rule as ``--since/--until`` (both use :func:`period`).
+
+This is the one parser of brief's syntax; every mistake is reported here, before an archive is
+opened. Each engine compiles the tree (``brieftool/engine/``).
 """
 
 from __future__ import annotations
@@ -31,50 +34,17 @@ import re
 from dataclasses import dataclass, field
 
 
-def _whoosh_without_urllib() -> None:
-    """Import whoosh.compat without the 25 ms of urllib.request/http.client/email it loads
-    only to re-export ``urlretrieve`` (which Whoosh itself never calls). A stand-in module is
-    in sys.modules only while whoosh.compat imports; the real urllib.request loads on first
-    use, by Whoosh's ``urlretrieve`` or by anyone else."""
-    import sys
-
-    if "whoosh.compat" in sys.modules or "urllib.request" in sys.modules:
-        return
-    import types
-
-    def urlretrieve(*args, **kwargs):  # pragma: no cover - never called by brief
-        from urllib.request import urlretrieve as real
-
-        return real(*args, **kwargs)
-
-    stand_in = types.ModuleType("urllib.request")
-    stand_in.urlretrieve = urlretrieve
-    sys.modules["urllib.request"] = stand_in
-    try:
-        import whoosh.compat  # noqa: F401
-    finally:
-        if sys.modules.get("urllib.request") is stand_in:
-            del sys.modules["urllib.request"]
-        import urllib
-
-        if getattr(urllib, "request", None) is stand_in:
-            del urllib.request
-
-
-_whoosh_without_urllib()
-
-from whoosh import query as Q  # noqa: E402
-
+from . import querytree as T
 from .models import UsageError, norm_tag
 
-TEXT_FIELDS = ("title", "body")
+TEXT_FIELDS = T.TEXT_FIELDS
 # Field name in a query -> the field it searches. Aliases are accepted but not advertised.
 FIELDS = ("author", "body", "date", "id", "org", "tag", "title", "type")
 _ALIASES = {"authors": "author", "tags": "tag", "organization": "org", "organisation": "org",
             "text": "body"}
 OPERATORS = ("AND", "OR", "NOT")
 # Words of a question that say nothing about its topic ("how does north korea evade sanctions").
-# The index's own stop list (Whoosh's) keeps them; a query drops them as plain words, unless
+# The index's own stop list (querytree.STOP_WORDS) keeps them; a query drops them as plain words, unless
 # the query has no other word. Quoted phrases keep every word.
 QUESTION_WORDS = frozenset("""
     what which who whom whose why how where whether did do does doing done was were been being
@@ -86,8 +56,8 @@ FUZZY_MAX = 2  # largest edit distance accepted in word~N
 
 @dataclass
 class Parsed:
-    query: Q.Query
-    fallback: Q.Query | None = None  # any-word query, used when nothing has all the words
+    query: T.Node
+    fallback: T.Node | None = None  # any-word query, used when nothing has all the words
     words: list[str] = field(default_factory=list)  # the plain words the user typed (for suggestions)
     # (start, end) of each word of ``words`` in the query text, for "did you mean" rewrites
     spans: list[tuple[int, int]] = field(default_factory=list)
@@ -309,64 +279,39 @@ class _Parser:
         raise _err(f"unexpected {t.kind!r}", t.col)  # pragma: no cover - excluded above
 
 
-# -- analysis -------------------------------------------------------------------------------------
-_analyzers: dict = {}
-
-
-def _analyzer(fieldname: str):
-    a = _analyzers.get(fieldname)
-    if a is None:
-        from .engine.whoosh import make_schema
-
-        a = _analyzers[fieldname] = make_schema()[fieldname].analyzer
-    return a
-
-
-def analyze(fieldname: str, value: str) -> list[str]:
-    """The index terms a value becomes in a field (stemmed for title/body)."""
-    return [t.text for t in _analyzer(fieldname)(value)]
-
-
-def _common_prefix(a: str, b: str) -> str:
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    return a[:n]
-
-
-# -- compiling to Whoosh --------------------------------------------------------------------------
+# -- building the neutral tree --------------------------------------------------------------------
 class _Compiler:
-    """Turns the syntax tree into a Whoosh query. ``loose``: plain words side by side are
-    OR-ed (any of them, ranked) instead of AND-ed."""
+    """Turns the syntax tree into the engine-neutral query tree (``querytree``). ``loose``:
+    plain words side by side are OR-ed (any of them, ranked) instead of AND-ed."""
 
     def __init__(self, loose: bool, drop: frozenset = frozenset()):
         self.loose = loose
         self.loosened = False
         self.drop = drop  # ids of the tokens left out (question words)
 
-    def compile(self, node) -> Q.Query | None:
+    def compile(self, node) -> T.Node | None:
         if isinstance(node, Term):
             return self.term(node.tok)
         if isinstance(node, Not):
             q = self.compile(node.child)
-            return None if q is None else Q.Not(q)
+            return None if q is None else T.Not(q)
         parts = [(c, self.compile(c)) for c in node.children]
         parts = [(c, q) for c, q in parts if q is not None]
         if not parts:
             return None
         if node.op == "or":
-            return parts[0][1] if len(parts) == 1 else Q.Or([q for _, q in parts])
+            return parts[0][1] if len(parts) == 1 else T.Or(tuple(q for _, q in parts))
         if self.loose and node.op == "seq":
             free = [q for c, q in parts if _is_free_text(c)]
             if len(free) >= 2:
                 self.loosened = True
                 required = [q for c, q in parts if not _is_free_text(c)]
-                any_word = Q.Or(free, scale=0.9)
+                any_word = T.Or(tuple(free), scale=0.9)
                 return _and(required + [any_word])
         return _and([q for _, q in parts])
 
     # one term ------------------------------------------------------------------------------
-    def term(self, t: Tok) -> Q.Query | None:
+    def term(self, t: Tok) -> T.Node | None:
         if id(t) in self.drop:
             return None
         f = t.field
@@ -393,79 +338,51 @@ class _Compiler:
             return self._keyword(t, "type", " ".join(v.split()).lower())
         if f == "id":
             vv = v.strip().lower()
-            return Q.Prefix("id", vv)
+            return T.Prefix(("id",), vv)
         raise AssertionError(f)  # pragma: no cover - fields are checked by the tokenizer
 
-    def _text(self, t: Tok, fields: tuple[str, ...]) -> Q.Query | None:
+    def _text(self, t: Tok, fields: tuple[str, ...]) -> T.Node | None:
         v = t.value
         if t.suffix == "*":
             low = v.lower()
             if not re.search(r"\w", low):
                 raise _err("a wildcard * needs letters before it", t.col)
-            stems = analyze("body", low)
-            p = _common_prefix(low, stems[0]) if len(stems) == 1 else low
-            return _each(fields, lambda f: StemPrefix(f, p or low))
-        toks = analyze("body", v)
+            return T.Prefix(fields, low)
+        toks = T.text_words(v)
         if not toks:
             return None  # only stop words or punctuation
         if t.suffix == "~":
             if len(toks) > 1:
                 raise _err("~ (near spellings) works on one word, not a phrase", t.col)
-            w = toks[0]
-            dist = t.fuzz if t.fuzz is not None else (2 if len(w) >= 7 else 1)
-            return _each(fields, lambda f: Q.FuzzyTerm(f, w, maxdist=dist, prefixlength=1))
-        if len(toks) == 1:
-            return _each(fields, lambda f: Q.Term(f, toks[0]))
-        return _each(fields, lambda f: Q.Phrase(f, toks))
+            return T.Fuzzy(fields, v, t.fuzz)
+        return T.Text(fields, v)
 
-    def _names(self, t: Tok, f: str) -> Q.Query | None:
+    def _names(self, t: Tok, f: str) -> T.Node | None:
         v = t.value.lower()
         if t.suffix == "*":
-            return Q.Prefix(f, v.strip())
-        toks = analyze(f, v)
-        if not toks:
+            return T.Prefix((f,), v.strip())
+        if not T.name_words(v):
             raise _err(f"{f}:{t.value} has no letters to match", t.col)
         if t.suffix == "~":
-            dist = t.fuzz if t.fuzz is not None else (2 if len(toks[-1]) >= 7 else 1)
-            return _and([Q.FuzzyTerm(f, w, maxdist=dist, prefixlength=1) for w in toks])
-        if len(toks) == 1:
-            return Q.Term(f, toks[0])
-        return Q.Phrase(f, toks)
+            return T.Fuzzy((f,), v, t.fuzz)
+        return T.Text((f,), v)
 
-    def _keyword(self, t: Tok, f: str, key: str) -> Q.Query:
+    def _keyword(self, t: Tok, f: str, key: str) -> T.Node:
         if not key:
             raise _err(f"empty value for {f}:", t.col)
         if t.suffix == "*":
-            return Q.Prefix(f, key)
+            return T.Prefix((f,), key)
         if t.suffix == "~":
-            return Q.FuzzyTerm(f, key, maxdist=t.fuzz or 1, prefixlength=1)
-        return Q.Term(f, key)
+            return T.Fuzzy((f,), key, t.fuzz or 1)
+        return T.Term(f, key)
 
 
-class StemPrefix(Q.Prefix):
-    """``prefix*`` over stemmed terms: the terms that start with the prefix, and the terms
-    that the prefix itself starts with, down to three characters shorter (``immigra*`` also
-    matches ``immigr``, the stem of immigration and immigrants)."""
-
-    def _btexts(self, ixreader):
-        yield from ixreader.expand_prefix(self.fieldname, self.text)
-        p = self.text
-        for k in range(max(4, len(p) - 3), len(p)):
-            if (self.fieldname, p[:k]) in ixreader:
-                yield p[:k].encode("utf-8")
-
-
-def _each(fields, make) -> Q.Query:
-    qs = [make(f) for f in fields]
-    return qs[0] if len(qs) == 1 else Q.Or(qs)
-
-
-def _and(qs: list[Q.Query]) -> Q.Query:
-    if len(qs) == 1 and not isinstance(qs[0], Q.Not):
+def _and(qs: list[T.Node]) -> T.Node:
+    if len(qs) == 1 and not isinstance(qs[0], T.Not):
         return qs[0]
-    if all(isinstance(q, Q.Not) for q in qs):  # only exclusions: everything else
-        qs = [Q.Every()] + qs
-    return Q.And(qs)
+    if all(isinstance(q, T.Not) for q in qs):  # only exclusions: everything else
+        qs = [T.Every()] + qs
+    return T.And(tuple(qs))
 
 
 def _is_free_text(node) -> bool:
@@ -483,18 +400,18 @@ def _plain_words(node, out: list[Tok]) -> None:
     # words under NOT are not what the user is looking for: no suggestions for them
 
 
-def _top(q: Q.Query | None) -> Q.Query:
+def _top(q: T.Node | None) -> T.Node:
     if q is None:
-        return Q.NullQuery  # only stop words or punctuation: nothing to look for
-    if isinstance(q, Q.Not):  # only an exclusion: every other brief
-        return Q.And([Q.Every(), q])
+        return T.Nothing()  # only stop words or punctuation: nothing to look for
+    if isinstance(q, T.Not):  # only an exclusion: every other brief
+        return T.And((T.Every(), q))
     return q
 
 
 def parse(text: str) -> Parsed:
     """Parse the user's query. Raises UsageError (one line, with the column) when malformed."""
     if not text.strip():
-        return Parsed(Q.Every(), text=text)
+        return Parsed(T.Every(), text=text)
     tree = _Parser(tokenize(text), text).parse()
     toks: list[Tok] = []
     _plain_words(tree, toks)
@@ -508,7 +425,7 @@ def parse(text: str) -> Parsed:
         for m in re.finditer(r"\w+", t.value):
             words.append(m.group().lower())
             spans.append((t.start + m.start(), t.start + m.end()))
-    content = sum(1 for w in words if analyze("body", w) and not (drop and w in QUESTION_WORDS))
+    content = sum(1 for w in words if T.text_words(w) and not (drop and w in QUESTION_WORDS))
     return Parsed(strict, loose if loose_c.loosened else None, words, spans, text, content)
 
 
@@ -571,16 +488,12 @@ def parse_date_option(value: str) -> _dt.date:
     return dt.date()
 
 
-def _range(start: _dt.date | None, last: _dt.date | None) -> Q.Query:
+def _range(start: _dt.date | None, last: _dt.date | None) -> T.Node:
     """Dates from ``start`` to ``last``, both days included; either may be open."""
-    return Q.DateRange(
-        "date",
-        _dt.datetime(start.year, start.month, start.day) if start else None,
-        _dt.datetime(last.year, last.month, last.day, 23, 59, 59, 999999) if last else None,
-    )
+    return T.DateRange("date", start, last)
 
 
-def date_query(value: str, *, col: int | None = None) -> Q.Query:
+def date_query(value: str, *, col: int | None = None) -> T.Node:
     """``2019``, ``2019-04``, ``2019-04-17``, ``2019..2020``, ``2019-03..``, ``..2019-06``."""
     where = (lambda e: _err(e, col)) if col is not None else UsageError
     v = value.strip()
@@ -601,7 +514,7 @@ def date_query(value: str, *, col: int | None = None) -> Q.Query:
         raise
 
 
-def date_range(since: str | None, until: str | None) -> Q.Query | None:
+def date_range(since: str | None, until: str | None) -> T.Node | None:
     if not since and not until:
         return None
     start = period(since)[0] if since else None
@@ -616,26 +529,26 @@ def _words(value: str) -> list[str]:
 
 
 def filters(*, tags=(), author: str | None = None, since: str | None = None, until: str | None = None,
-            type: str | None = None, org: str | None = None, query: str | None = None) -> Q.Query | None:
+            type: str | None = None, org: str | None = None, query: str | None = None) -> T.Node | None:
     """The option filters (and ``query``, a filter in the query syntax), combined with AND.
     None when there are none."""
-    parts: list[Q.Query] = []
+    parts: list[T.Node] = []
     for t in tags or ():
         if not norm_tag(t):
             raise UsageError("empty --tag")
-        parts.append(Q.Term("tag", norm_tag(t)))
+        parts.append(T.Term("tag", norm_tag(t)))
     if author:
         ws = _words(author)
         if not ws:
             raise UsageError(f"--author {author!r} has no letters to match")
-        parts.append(Q.And([Q.Term("author", w) for w in ws]))
+        parts.append(T.And(tuple(T.Text(("author",), w) for w in ws)))
     if type:
-        parts.append(Q.Term("type", " ".join(type.split()).lower()))
+        parts.append(T.Term("type", " ".join(type.split()).lower()))
     if org:
         ws = _words(org)
         if not ws:
             raise UsageError(f"--org {org!r} has no letters to match")
-        parts.append(Q.And([Q.Term("org", w) for w in ws]))
+        parts.append(T.And(tuple(T.Text(("org",), w) for w in ws)))
     dr = date_range(since, until)
     if dr is not None:
         parts.append(dr)
@@ -643,4 +556,4 @@ def filters(*, tags=(), author: str | None = None, since: str | None = None, unt
         parts.append(parse(query).query)
     if not parts:
         return None
-    return parts[0] if len(parts) == 1 else Q.And(parts)
+    return parts[0] if len(parts) == 1 else T.And(tuple(parts))

@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from whoosh import query as Q
-
 from .engine.whoosh import doc_to_brief
+
+from whoosh import query as Q  # noqa: E402  (after the engine: it loads Whoosh without urllib)
 from .models import Brief, UsageError, norm_tag
 
 SNIPPET_CHARS = 200_000  # highlight within the first 200k characters of a body at most
@@ -128,8 +128,17 @@ def _date_facet(newest_first: bool):
     return DateFacet()
 
 
+def _wq(q):
+    """A query tree compiled for Whoosh (a Whoosh query passes through)."""
+    from .engine.whoosh_query import compile_query
+    from .querytree import Node
+
+    return compile_query(q) if isinstance(q, Node) else q
+
+
 def _ranked(s, q, flt, *, sort: str, reverse: bool, n: int | None, mask=None) -> tuple[list, object]:
     """(the first ``n`` hits in order, the Whoosh results: len() is the total)."""
+    q, flt = _wq(q), _wq(flt)
     if sort == "relevance":
         r = s.search(q, filter=flt, mask=mask, limit=None if reverse else n)
         hits = list(r)
@@ -319,7 +328,8 @@ def suggestion(searcher, parsed, flt, total: int) -> tuple[str, int] | None:
     if that finds more briefs than ``total``: (new query text, how many it finds)."""
     from whoosh.support.levenshtein import distance
 
-    from .query import analyze, parse
+    from .engine.whoosh_query import analyze
+    from .query import parse
 
     reader = searcher.reader()
 
@@ -356,7 +366,7 @@ def suggestion(searcher, parsed, flt, total: int) -> tuple[str, int] | None:
         p = parse(new)
     except UsageError:  # pragma: no cover - a word for a word keeps the syntax
         return None
-    found = len(searcher.search(p.query, filter=flt, limit=1))
+    found = len(searcher.search(_wq(p.query), filter=_wq(flt), limit=1))
     return (new, found) if found > total else None
 
 
@@ -384,6 +394,7 @@ def _highlight_terms(q, searcher=None) -> set[str]:
     """The title/body terms to mark in snippets (prefix and fuzzy terms expanded to the
     archive's terms they match)."""
     out = set()
+    q = _wq(q)
     if searcher is not None:
         try:
             q = q.simplify(searcher.reader())
@@ -459,7 +470,7 @@ def snippet(b: Brief, terms: set[str], *, maxchars: int = SNIPPET_MAX) -> str:
     if terms:
         from whoosh import highlight
 
-        from .query import _analyzer
+        from .engine.whoosh_query import _analyzer
 
         frag = highlight.ContextFragmenter(maxchars=maxchars, surround=60)
         s = highlight.highlight(body, frozenset(terms), _analyzer("body"), frag, _MarkFormatter(), top=2,

@@ -27,9 +27,11 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from whoosh import fields, index
-from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
-from whoosh.index import LockError
+from . import whoosh_compat  # noqa: F401  (before the first Whoosh import)
+
+from whoosh import fields, index  # noqa: E402
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer  # noqa: E402
+from whoosh.index import LockError  # noqa: E402
 
 from ..models import Brief, BriefError, UsageError, norm_tag
 from . import base
