@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Iterable
 
 from ..models import BriefError
-from . import bio, byline, frontmatter, title, topicline, webcopy
+from . import (banners, bio, byline, filedate, frontmatter, header_lines, hints, markdown_keys, memo, organizations,
+               testimony, title, topicline, topics, transcript, webcopy)
 from .base import HEAD_CHARS, HEAD_LINES, TAIL_CHARS, TAIL_LINES, TITLE_MAX, Candidate, Context, Extracted, unique
 from .dates import parse_date
 from .places import BUILTIN_PLACES
@@ -33,7 +34,8 @@ __all__ = [
 
 # Order matters only where a recogniser reads what an earlier one found (where the front
 # matter ends, which lines a header consumed); the resolver does not depend on it.
-RECOGNISERS = (frontmatter, webcopy, byline, bio, topicline, title)
+RECOGNISERS = (frontmatter, webcopy, markdown_keys, memo, transcript, testimony, header_lines, banners, byline,
+               title, bio, topics, topicline, organizations, filedate, hints)
 
 
 def extract(

@@ -144,6 +144,7 @@ class Context:
         self.notes: list[str] = []
         self.candidates: list[Candidate] = []
         self.used: set[int] = set()  # head lines that a recogniser consumed as metadata
+        self.no_title_line = False  # a memo or transcript: no line of the text is its title
         self._tail: list[Line] | None = None
 
     # -- lines

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from ..models import clean_label
+from . import gazetteer
 from .base import TITLE_MAX, Context, unique
 from .names import _NAME_TOKEN, parse_names
 
@@ -92,5 +93,8 @@ def recognise(ctx: Context) -> None:
     if authors:
         ctx.propose("authors", unique(authors), NAME, CONFIDENCE, first_pos)
     if org:
-        name = clean_label(org[0])
-        ctx.propose("organization", name, NAME, CONFIDENCE, pos, (("org_abbr", org[1]),) if org[1] else ())
+        name, abbr = clean_label(org[0]), org[1]
+        known = gazetteer.org_named(name, ctx.vocabulary or ())
+        if known:  # the gazetteer's spelling ("Brookings" -> "Brookings Institution")
+            name, abbr = known.name, abbr or known.abbr
+        ctx.propose("organization", name, NAME, CONFIDENCE, pos, (("org_abbr", abbr),) if abbr else ())

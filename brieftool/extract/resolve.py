@@ -12,11 +12,15 @@ The rule, per field:
    the winner stays (rules 1-2) and a note names both, so the dry run shows it.
 4. ``org_abbr`` goes with the organization that won: it is the abbreviation that the
    winning candidate carried, never one from another candidate naming another body.
+5. Types are named as their publisher names them: when the organization is the
+   Congressional Research Service, ``In Focus``/``Legal Sidebar``/``Insight``/``Report``
+   become ``CRS In Focus``/``CRS Legal Sidebar``/``CRS Insight``/``CRS Report``.
 """
 
 from __future__ import annotations
 
 from .base import Candidate, Extracted
+from .gazetteer import CRS_NAMED
 
 CONFLICT = 0.7
 
@@ -39,4 +43,8 @@ def resolve(candidates: list[Candidate], out: Extracted) -> Extracted:
                     out.notes.append(f"date {c.value.isoformat()} ({c.source}) disagrees with "
                                      f"{win.value.isoformat()} ({win.source}); kept {win.value.isoformat()}")
                     break
+    if out.fields.get("organization") == "Congressional Research Service":
+        kind = out.fields.get("type")
+        if kind in CRS_NAMED:
+            out.fields["type"] = CRS_NAMED[kind]
     return out

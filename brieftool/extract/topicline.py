@@ -17,6 +17,7 @@ from typing import Iterable
 from ..models import clean_label
 from .base import TITLE_MAX, Context, unique
 from .bio import _DOTTED_ABBR
+from .gazetteer import is_entry
 from .places import BUILTIN_PLACES
 
 NAME = "topic line"
@@ -121,7 +122,7 @@ def recognise(ctx: Context) -> None:
     tokens = _label_tokens(topic)
     if tokens is None:
         return
-    labels = frozenset(ctx.known_tags) | frozenset(ctx.vocabulary or ())
+    labels = frozenset(ctx.known_tags) | frozenset(v for v in (ctx.vocabulary or ()) if not is_entry(v))
     tags = _split_topics(tokens, labels)
     if tags:
         ctx.propose("tags", unique(tags), NAME, CONFIDENCE, tail[-1].start)

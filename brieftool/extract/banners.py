@@ -1,0 +1,94 @@
+"""Banners and cover noise: never titles, but evidence for the type and the organization.
+
+Source ``"banner"``, within the first ``HEADER_WINDOW`` lines (Markdown marks removed):
+
+* a line that is a document type (``MEMORANDUM``, ``BACKGROUNDER``, ``RESEARCH REPORT``,
+  ``POLICY BRIEF``; also a PDF running head with the logo's stray letter: ``INSIGHTi``,
+  ``Legal Sidebari``) gives the type;
+* a line that is an organization's name or abbreviation, or a short all-capitals line or
+  heading that names one (``CRS PRODUCT (LIBRARY OF CONGRESS)``), gives the organization;
+* a report number (``GAO-21-123``, ``RR-A1234-1``, ``IF10753``, ``R45249``) is evidence for
+  the publisher and, for CRS, the product type;
+* a salutation (``Fellow-Citizens of the Senate and House of Representatives:``, ``To the
+  Congress of the United States:``, ``My fellow Americans:``) says the text is a speech or
+  message; a navigation line of links (``[Citation](...)[Share](...)``) is skipped.
+
+These lines are marked so that the title recogniser passes over them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import gazetteer, keys
+from .base import HEADER_WINDOW, Context, strip_markdown
+
+NAME = "banner"
+CONFIDENCE = 0.7
+
+_SALUTE = re.compile(
+    r"(?:_|\*)*(?:(?:my\s+)?(?:fellow[- ]?citizens|fellow\s+americans|countrymen)|to\s+the\s+(?:senate|house|congress|people)|"
+    r"mr\.?\s+(?:president|speaker|chairman|vice\s+president)|madam\s+(?:president|speaker|chair)|"
+    r"ladies\s+and\s+gentlemen|good\s+(?:evening|morning|afternoon)|dear\s+\w+|senators?|gentlemen(?:\s+of)?|"
+    r"members\s+of|thank\s+you)\b.{0,300}:(?:_|\*)*\s*", re.IGNORECASE)
+_NAV = re.compile(r"\s*!?\[[^\]]{0,200}\]\([^)]{0,500}\)")
+_LOGO_LETTER = re.compile(r"(.{2,40}?)i")
+
+
+def is_salutation(text: str) -> bool:
+    return len(text) <= 300 and bool(_SALUTE.fullmatch(text.strip()))
+
+
+def is_navigation(raw: str) -> bool:
+    return bool(_NAV.match(raw)) or raw.lstrip().startswith("[") and "](" in raw[:300]
+
+
+def recognise(ctx: Context) -> None:
+    vocab = ctx.vocabulary or ()
+    for i in range(ctx.after_fm, min(len(ctx.head), HEADER_WINDOW)):
+        if i in ctx.used:
+            continue
+        line = ctx.head[i]
+        raw = line.text[:600]
+        if not raw.strip():
+            continue
+        if is_navigation(raw):
+            ctx.used.add(i)
+            continue
+        text = strip_markdown(raw).strip("_* ")
+        if not text or len(text) > 300:
+            continue
+        pos = line.start
+        if is_salutation(text):
+            ctx.used.add(i)
+            ctx.propose("type", "Speech", NAME, 0.3, pos)
+            continue
+        kind = gazetteer.type_named(text, vocab)
+        if not kind and (m := _LOGO_LETTER.fullmatch(text)):
+            kind = gazetteer.type_named(m[1], vocab)
+        if kind:
+            ctx.used.add(i)
+            ctx.propose("type", kind, NAME, CONFIDENCE, pos)
+            continue
+        if text.upper().startswith("MEMORANDUM FOR"):
+            ctx.used.add(i)
+            ctx.propose("type", "Memo", NAME, CONFIDENCE, pos)
+            continue
+        org = gazetteer.org_named(text, vocab)
+        if org:
+            ctx.used.add(i)
+            ctx.propose("organization", org.name, NAME, CONFIDENCE, pos, (("org_abbr", org.abbr),) if org.abbr else ())
+            continue
+        num = gazetteer.REPORT_NUMBER.fullmatch(text.split(" ", 1)[0]) if len(text.split()) <= 3 else None
+        if num:
+            ctx.used.add(i)
+            keys.propose_number(ctx, num, NAME, pos)
+            continue
+        words = text.split()
+        shouty = len(words) <= 8 and sum(c.isupper() for c in text) > 0.6 * sum(c.isalpha() for c in text)
+        if shouty:
+            found = gazetteer.orgs_in(text, vocab)
+            named = sum(len(text[a:b].replace(" ", "")) for _, a, b in found)
+            if found and named * 2 >= len(re.sub(r"[\W_]", "", text)):  # the line may still be a title ("NATO AT 75"): not marked
+                org = found[0][0]
+                ctx.propose("organization", org.name, NAME, 0.5, pos, (("org_abbr", org.abbr),) if org.abbr else ())
