@@ -34,7 +34,7 @@ __all__ = [
 
 # Order matters only where a recogniser reads what an earlier one found (where the front
 # matter ends, which lines a header consumed); the resolver does not depend on it.
-RECOGNISERS = (frontmatter, webcopy, markdown_keys, memo, transcript, testimony, header_lines, banners, byline,
+RECOGNISERS = (frontmatter, webcopy, markdown_keys, memo, transcript, testimony, banners, header_lines, byline,
                title, bio, topics, topicline, organizations, filedate, hints)
 
 

@@ -7,6 +7,9 @@ Source ``"banner"``, within the first ``HEADER_WINDOW`` lines (Markdown marks re
   ``Legal Sidebari``) gives the type;
 * a line that is an organization's name or abbreviation, or a short all-capitals line or
   heading that names one (``CRS PRODUCT (LIBRARY OF CONGRESS)``), gives the organization;
+* a series banner: a publisher's name with a series word (``Notes de l'Ifri``,
+  ``SWP-Aktuell``), and an addressee line (``Report to Congressional Committees``), are
+  skipped (the publisher is evidence);
 * a report number (``GAO-21-123``, ``RR-A1234-1``, ``IF10753``, ``R45249``) is evidence for
   the publisher and, for CRS, the product type;
 * a salutation (``Fellow-Citizens of the Senate and House of Representatives:``, ``To the
@@ -33,6 +36,13 @@ _SALUTE = re.compile(
     r"members\s+of|thank\s+you)\b.{0,300}:(?:_|\*)*\s*", re.IGNORECASE)
 _NAV = re.compile(r"\s*!?\[[^\]]{0,200}\]\([^)]{0,500}\)")
 _LOGO_LETTER = re.compile(r"(.{2,40}?)i")
+_REPORT_TO = re.compile(r"(?:report|testimony|letter)\s+to\s+(?:the\s+)?(?:congress|congressional|chairman|chairwoman|chair|"
+                        r"ranking|committee|subcommittee|requesters?|members|president|speaker|secretary)\b.{0,150}", re.IGNORECASE)
+# Words that, with a publisher's name, make a series banner: "Notes de l'Ifri", "SWP-Aktuell", "CSIS Briefs".
+SERIES_WORDS = frozenset("""notes note aktuell studie studien comment comments paper papers brief briefs analysis analyses focus
+insight insights series policy perspective perspectives commentary working research report reports publication
+publications studies study etudes études briefing briefings update updates de l d du des la le der die das of the
+""".split())
 
 
 def is_salutation(text: str) -> bool:
@@ -70,6 +80,14 @@ def recognise(ctx: Context) -> None:
             ctx.used.add(i)
             ctx.propose("type", kind, NAME, CONFIDENCE, pos)
             continue
+        if _REPORT_TO.fullmatch(text):
+            ctx.used.add(i)
+            continue
+        series = _series(text, vocab)
+        if series:
+            ctx.used.add(i)
+            ctx.propose("organization", series.name, NAME, 0.6, pos, (("org_abbr", series.abbr),) if series.abbr else ())
+            continue
         if text.upper().startswith("MEMORANDUM FOR"):
             ctx.used.add(i)
             ctx.propose("type", "Memo", NAME, CONFIDENCE, pos)
@@ -92,3 +110,17 @@ def recognise(ctx: Context) -> None:
             if found and named * 2 >= len(re.sub(r"[\W_]", "", text)):  # the line may still be a title ("NATO AT 75"): not marked
                 org = found[0][0]
                 ctx.propose("organization", org.name, NAME, 0.5, pos, (("org_abbr", org.abbr),) if org.abbr else ())
+
+
+def _series(text: str, vocab) -> gazetteer.Org | None:
+    """The publisher of a series banner (``Notes de l'Ifri``, ``SWP-Aktuell``), else None."""
+    if len(text.split()) > 5:
+        return None
+    found = gazetteer.orgs_in(text, vocab)
+    if len(found) != 1:
+        return None
+    org, a, b = found[0]
+    rest = gazetteer.fold_words((text[:a] + " " + text[b:]).replace("-", " ").replace("'", " "))
+    if len(rest) <= 3 and all(w in SERIES_WORDS for w in rest):
+        return org
+    return None

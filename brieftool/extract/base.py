@@ -116,8 +116,11 @@ def strip_markdown(s: str) -> str:
     m = _MARKDOWN_HEADING.match(s)
     if m:
         s = s[m.end():]
-    s = _MARKDOWN_LINK.sub(r"\1", s)
-    return clean_label(_MARKDOWN_INLINE.sub("", s))
+    if "](" in s:
+        s = _MARKDOWN_LINK.sub(r"\1", s)
+    if "*" in s or "_" in s or "`" in s:
+        s = _MARKDOWN_INLINE.sub("", s)
+    return clean_label(s)
 
 
 def heading(line: str) -> str:

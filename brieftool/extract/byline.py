@@ -26,6 +26,8 @@ BYLINE_WINDOW = 12  # non-empty lines from the top in which a byline is looked f
 _BYLINE = re.compile(r"\s*(?:By|BY)(?::\s*|\s+)(.+)")
 _OTHER = re.compile(r"\s*(?:Par|PAR|par|Von|VON|Por|POR)(?::\s*|\s+)(.+)")
 _LOWER = re.compile(r"\s*by\s+(.+)")
+_ORG_WORDS = {"institute", "institution", "foundation", "center", "centre", "council", "university", "office",
+              "corporation", "service", "agency", "department", "college", "school", "association", "society"}
 _PAREN = re.compile(r"\s*\(([^()]{2,80})\)")
 
 
@@ -50,7 +52,11 @@ def read(line: str, vocab=()) -> tuple[list[str], object] | None:
     languages = not strict
     names = people(rest, languages=languages)
     if names:
-        return names, None
+        org = None
+        while names and (gazetteer.org_named(names[-1], vocab) or _ORG_WORDS & set(names[-1].lower().split())):
+            org = org or gazetteer.org_named(names[-1], vocab)  # "By Scott Lincicome, Cato Institute"
+            names = names[:-1]
+        return (names, org) if names else None
     # Names followed by affiliations: "Jane Doe (CSIS) and John Roe (RAND)", "Jane Doe, Brookings Institution"
     org = None
     parens = _PAREN.findall(rest)

@@ -141,8 +141,9 @@ def orgs_in(s: str, vocabulary=(), *, exact: bool = True) -> list[tuple[Org, int
             if hit:
                 break
             if exact:
-                word = toks[i][0].rstrip(".") if not toks[i][0].endswith("S.") else toks[i][0]
-                org = t.exact.get(toks[i][0]) or t.exact.get(word)
+                tok = toks[i][0]
+                forms = [tok, tok.rstrip("."), re.split(r"['’]", tok)[-1], tok.split("-")[0]]
+                org = next((t.exact[f] for f in forms if f in t.exact), None)
                 if org:
                     hit = (org, 1)
                     break

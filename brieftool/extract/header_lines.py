@@ -11,7 +11,8 @@ Source ``"header line"``:
 * ``ORG | TYPE | DATE`` and ``No. 3456 | January 10, 2020`` lines (also with ``·`` or ``•``):
   one part is a date and every other part is a known organization, a known type, a number,
   or a byline, so a table row of the body (``| Aug. 15, 1971 | President Nixon ...``) is not;
-* a date alone on the first line of the text.
+* a date alone on a line of the cover: the first line, or one with only banners and metadata
+  lines above it (``GAO-21-123`` / ``February 2021``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ CONFIDENCE = 0.85
 
 _KEYED = re.compile(r"\s*(?P<key>[A-Za-zÀ-ÿ][\w().\- ]{0,30}?)\s*:\s+(?P<value>\S.*)")
 _UNKEYED = re.compile(
-    r"\s*(?P<key>updated|last updated|published|published on|posted|posted on|released|released on|issued|"
+    r"\s*(?P<key>last updated|updated on|updated|published on|published|posted on|posted|released on|released|issued on|issued|"
     r"publié le|mis à jour le|veröffentlicht am|stand|publicado el|actualizado el)\s*:?\s+(?P<value>.+)",
     re.IGNORECASE)
 _BY_AFTER = re.compile(r"\s*(?:[,|·•—–-]\s*)?by\s+(?P<names>.+)", re.IGNORECASE)
@@ -50,8 +51,8 @@ def recognise(ctx: Context) -> None:
         text = strip_markdown(raw).strip("_* ")
         if _unkeyed(ctx, text, line.start) or _piped(ctx, text, line.start, vocab) or _keyed(ctx, text, line.start):
             ctx.used.add(i)
-        elif i == ctx.first and parse_date(text):
-            ctx.propose("date", parse_date(text), NAME, 0.6, line.start)
+        elif parse_date(text) and all(j in ctx.used or not ctx.head[j].text.strip() for j in range(ctx.after_fm, i)):
+            ctx.propose("date", parse_date(text), NAME, 0.6, line.start)  # on the cover, above the title
             ctx.used.add(i)
 
 

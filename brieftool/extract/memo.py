@@ -29,7 +29,10 @@ def recognise(ctx: Context) -> None:
     for i in range(ctx.after_fm, min(len(ctx.head), HEADER_WINDOW)):
         if i in ctx.used:
             continue
-        text = strip_markdown(ctx.head[i].text[:600]).strip("_* ")
+        raw = ctx.head[i].text[:600]
+        if ":" not in raw[:40] and not raw.lstrip("*_ ").upper().startswith("MEMORANDUM FOR"):
+            continue
+        text = strip_markdown(raw).strip("_* ")
         m = _KEY.fullmatch(text)
         if not m:
             continue

@@ -36,6 +36,9 @@ def recognise(ctx: Context) -> None:
     for i in idx:
         starts.append((len(joined), i))
         joined += ctx.head[i].text.strip()[:500] + " "
+    low = joined.lower()
+    if " of " not in low or "before the" not in low:
+        return
     m = _LEAD.search(joined)
     if not m:
         return

@@ -6,7 +6,8 @@
   banner, a salutation, a byline or a navigation line, at most ``TITLE_MAX`` characters and
   not a sentence. A title wrapped over two or three lines (as PDF covers print them) is
   joined when the line ends open (``:``, ``,``, ``and`` ...) or when the wrapped block ends
-  at a date or a byline. A sentence is not a title when there is a file name to use.
+  at a date or a byline; a subtitle line (three or more words, then a blank line) is joined
+  with a colon (``Deterring Russian Aggression: What It Takes to Win``). A sentence is not a title when there is a file name to use.
 * Source ``"file name"``: otherwise (and always for memos and transcripts, whose lines are not
   titles) the file name stem made readable, without a leading ``YYYY-MM-DD`` date
   (``2011-Obama-1.txt`` -> ``2011 Obama 1``, ``1789-04-30-first-inaugural.txt`` ->
@@ -15,7 +16,7 @@
   author line) gives the date; a line that is only a list of people's names directly under
   the title (``Jane Doe, John Smith and Ana Lima``) gives the authors.
 
-Markdown syntax never ends up in a title.
+Markdown syntax, and quotes around a whole title line, never end up in a title.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ..models import clean_label
 from .banners import is_navigation, is_salutation
 from .base import HEADER_WINDOW, TITLE_MAX, Context, strip_markdown
 from .byline import byline
-from .dates import file_name_date, parse_date
+from .dates import file_name_date, parse_date, search_date
 from .names import looks_personal, people
 
 NAME = "first line"
@@ -92,6 +93,7 @@ def recognise(ctx: Context) -> None:
         text = strip_markdown(head[chosen].text)
         if _is_title_like(text) or (not ctx.filename and text and len(text) <= TITLE_MAX):
             last, text = _wrapped(ctx, chosen, text)
+            text = _unquote(text)
             ctx.propose("title", text, NAME, CONFIDENCE, head[chosen].start)
             _under(ctx, last)
             return
@@ -100,6 +102,16 @@ def recognise(ctx: Context) -> None:
     elif chosen is not None:
         cut = clean_label(head[chosen].text[: TITLE_MAX * 2])[:TITLE_MAX]
         ctx.propose("title", cut.rsplit(" ", 1)[0] + "…", NAME, CONFIDENCE, head[chosen].start)
+
+
+_QUOTES = {"“": "”", '"': '"', "‘": "’", "«": "»", "„": "“"}
+
+
+def _unquote(text: str) -> str:
+    """A title line in quotes (testimony covers) without the quotes."""
+    if len(text) > 2 and _QUOTES.get(text[0]) == text[-1] and text.count(text[0]) == 1:
+        return text[1:-1].strip()
+    return text
 
 
 def _stop_line(ctx: Context, i: int) -> bool:
@@ -124,8 +136,14 @@ def _wrapped(ctx: Context, i: int, text: str) -> tuple[int, str]:
                 ends_at_stop = True
                 break
             k += 1
-        if not (open_end or ends_at_stop) or nxt.endswith("."):
+        # A subtitle: a line of three or more words that ends the block (blank line next).
+        subtitle = (len(block) == 1 and len(nxt.split()) >= 3 and not ends_at_stop and not search_date(nxt)
+                    and (nxt[:1].isupper() or nxt[:1].isdigit())
+                    and (j + 2 >= len(head) or not head[j + 2].text.strip()))
+        if not (open_end or ends_at_stop or subtitle) or nxt.endswith("."):
             break
+        if subtitle and not open_end and not block[-1].endswith((":", "?", "!")):
+            block[-1] += ":"
         block.append(nxt)
         j += 1
     return j, clean_label(" ".join(block))
@@ -144,7 +162,7 @@ def _under(ctx: Context, i: int) -> None:
             ctx.propose("date", d, UNDER, 0.6, ctx.head[j].start)
             ctx.used.add(j)
         elif j not in ctx.used and not byline(raw) and len(text) <= 200 and (names := people(text)) and looks_personal(names):
-            ctx.propose("authors", names, UNDER, 0.55, ctx.head[j].start)
+            ctx.propose("authors", names, UNDER, 0.65, ctx.head[j].start)
             ctx.used.add(j)
         elif not (j in ctx.used or byline(raw)):
             return

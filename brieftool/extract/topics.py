@@ -21,6 +21,8 @@ _LINE = re.compile(r"\s*(?P<key>topics?|keywords?|subjects|issues|tags|themes|mo
 
 def recognise(ctx: Context) -> None:
     for line in ctx.tail()[-12:]:
+        if ":" not in line.text[:40]:
+            continue
         m = _LINE.fullmatch(strip_markdown(line.text[:700]))
         if m:
             keys.propose(ctx, "tags", m["value"], NAME, CONFIDENCE, line.start)
