@@ -9,5 +9,6 @@ no command module imports another. Heavy library modules are imported inside the
 from .app import app
 from . import add, curate, data, query  # noqa: E402,F401  (register the commands)
 from . import cite, config  # noqa: E402,F401
+from . import reread  # noqa: E402,F401
 
 __all__ = ["app"]
