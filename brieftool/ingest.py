@@ -206,7 +206,7 @@ def prepare(path: str, text: str | None = None, *, overrides: dict, known_tags=(
         text = doc.text
     from_file = bool(path) and path != STDIN
     ex = extract(text, filename=os.path.basename(path) if from_file else None,
-                 known_tags=known_tags, vocabulary=vocabulary, hints=doc.meta if doc is not None else None)
+                 known_tags=known_tags, vocabulary=vocabulary, hints={**doc.meta, "format": doc.format} if doc is not None else None)
     f = dict(ex.fields)
     sources = dict(ex.sources)
     for k, v in overrides.items():

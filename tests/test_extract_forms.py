@@ -299,11 +299,17 @@ def test_hints_are_weak_evidence_and_junk_is_refused():
     meta = {"format": "pdf", "title": "Microsoft Word - draft3.docx", "authors": ["Administrator"],
             "date": "2019-04-17", "organization": "RAND"}
     got = extract("", hints=meta)
-    assert got.fields == {"date": dt.date(2019, 4, 17), "organization": "RAND Corporation", "org_abbr": "RAND"}
-    assert got.sources["date"] == "pdf info"
+    # no junk title or author; a PDF's own date is when the file was made, not published: not used
+    assert got.fields == {"organization": "RAND Corporation", "org_abbr": "RAND"}
+    assert got.sources["organization"] == "pdf info"
+    got = extract("", hints={"format": "pdf", "title": "ENERGY STAR Program", "authors": ["Corrie E. Clark, Ana Lima"]})
+    assert got.fields == {"title": "ENERGY STAR Program", "authors": ["Corrie E. Clark", "Ana Lima"]}
+    got = extract("", hints={"format": "html", "date": "2019-04-17T10:00:00Z"})
+    assert got.fields == {"date": dt.date(2019, 4, 17)} and got.sources == {"date": "html meta"}
     got = extract("Date: May 1, 2020\n\nThe Title\n\nBody.\n", hints={"format": "html", "title": "Other",
-                                                                    "date": "2019-04-17", "authors": ["Ana Lima"]})
+                                                                      "date": "2019-04-17", "authors": ["Ana Lima"]})
     assert got.fields["date"] == dt.date(2020, 5, 1)  # the text wins
+    assert got.fields["title"] == "The Title"
     assert got.fields["authors"] == ["Ana Lima"] and got.sources["authors"] == "html meta"
 
 
@@ -335,3 +341,23 @@ def test_disagreeing_dates_in_a_text_keep_the_stronger_and_say_so():
     assert got.fields["date"] == dt.date(2019, 4, 3)
     assert got.sources["date"] == "front matter"
     assert any("2020-05-05" in n for n in got.notes)
+
+
+def test_author_notes_at_the_end_of_a_pdf():
+    body = "\n\n".join(["A paragraph of the report's prose about energy programs."] * 5)
+    text = f"ENERGY STAR Program\n\n{body}\n\nCorrie E. Clark, Specialist in Energy Policy\nEbrima M'Bai, U.S. Army Fellow\n\nIF10753\n"
+    got = extract(text)
+    assert got.fields["authors"] == ["Corrie E. Clark", "Ebrima M'Bai"]
+    assert got.sources["authors"] == "author note"
+    assert (got.fields["type"], got.fields["organization"]) == ("CRS In Focus", "Congressional Research Service")
+    text = (f"Legal Sidebari\n\nA Title\n\n{body}\n\nAuthor Information\n\nApril J. Anderson Abigail A. Graber\n"
+            "Legislative Attorney Legislative Attorney\n\nDisclaimer\n\nThis document was prepared by the "
+            "Congressional Research Service (CRS).\n")
+    got = extract(text)
+    assert got.fields["authors"] == ["April J. Anderson", "Abigail A. Graber"]
+    assert got.fields["type"] == "CRS Legal Sidebar"
+
+
+def test_a_name_and_role_in_the_prose_is_not_an_author_note():
+    text = "A Title\n\n" + "Prose.\n\n" * 5 + "The panel heard from Jane Doe, Director of the agency, in May.\n"
+    assert "authors" not in extract(text).fields

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..models import BriefError
-from . import (banners, bio, byline, filedate, frontmatter, header_lines, hints, markdown_keys, memo, organizations,
+from . import (author_notes, banners, bio, byline, filedate, frontmatter, header_lines, hints, markdown_keys, memo, organizations,
                testimony, title, topicline, topics, transcript, webcopy)
 from .base import HEAD_CHARS, HEAD_LINES, TAIL_CHARS, TAIL_LINES, TITLE_MAX, Candidate, Context, Extracted, unique
 from .dates import parse_date
@@ -35,7 +35,7 @@ __all__ = [
 # Order matters only where a recogniser reads what an earlier one found (where the front
 # matter ends, which lines a header consumed); the resolver does not depend on it.
 RECOGNISERS = (frontmatter, webcopy, markdown_keys, memo, transcript, testimony, banners, header_lines, byline,
-               title, bio, topics, topicline, organizations, filedate, hints)
+               title, bio, author_notes, topics, topicline, organizations, filedate, hints)
 
 
 def extract(

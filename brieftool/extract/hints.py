@@ -2,7 +2,8 @@
 
 Source ``"pdf info"``, ``"html meta"``, ``"docx properties"`` (after ``hints["format"]``; else
 ``"format metadata"``). Every value is below what the text itself says (a title from the text's
-first line wins over the PDF's Title), and junk that tools write is refused: a title that is a
+first line wins over the PDF's Title), and junk that tools write is refused (and a PDF's or DOCX's own date, which is when the file
+was made or saved -- often a day or a year off the publication date -- is not used at all): a title that is a
 file name or a tool's (``Microsoft Word - draft3.docx``, ``untitled``, ``Slide 1``), an author
 that is an account (``Administrator``, ``user``), a date that is not a date.
 """
@@ -51,8 +52,8 @@ def recognise(ctx: Context) -> None:
             good += names
     if good:
         ctx.propose("authors", good, source, CONFIDENCE, pos)
-    date = str(meta.get("date") or "")
-    d = parse_date(date) or ((search_date(date) or (None,))[0] if date[:4].isdigit() else None)
+    date = str(meta.get("date") or "") if source == "html meta" else ""  # a PDF's or DOCX's date is when the
+    d = parse_date(date) or ((search_date(date) or (None,))[0] if date[:4].isdigit() else None)  # file was made
     if d:
         ctx.propose("date", d, source, CONFIDENCE + 0.05, pos)
     org = str(meta.get("organization") or "")

@@ -6,7 +6,8 @@ Source ``"organizations"``: in the head and the tail, matched against the gazett
 * copyright lines: ``© 2019 The Brookings Institution``, ``Copyright 2021 RAND Corporation``;
 * publisher statements: ``This document was prepared by the Congressional Research Service``,
   ``Published by ...``, ``A publication of ...``, ``... is a publication of ...``;
-* near the end, a line that is only a link to its web site (PDF footers:
+* near the end, a footer with a report number (``IF10753 · VERSION 6 · UPDATED``: the
+  publisher and, for CRS, the product type), or a line that is only a link to its web site (PDF footers:
   ``https://crsreports.congress.gov``). A line that is only a name is not enough there: it is
   as often a section heading (``FEDERAL TRADE COMMISSION``) as a footer.
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from . import gazetteer
+from . import gazetteer, keys
 from .base import Context, strip_markdown
 
 NAME = "organizations"
@@ -59,6 +60,10 @@ def recognise(ctx: Context) -> None:
                 continue
         if in_tail and len(text) <= 120:
             plain = strip_markdown(text).strip()
+            nums = [gazetteer.REPORT_NUMBER.fullmatch(p.strip()) for p in re.split(r"[|·•]", plain)]
+            nums = [m for m in nums if m]
+            if nums:  # a footer "IF10753" or "https://crsreports.congress.gov | IF10753 · VERSION 6"
+                keys.propose_number(ctx, nums[0], NAME, line.start)
             if _URL_ONLY.fullmatch(plain):
                 org = gazetteer.org_of_url(plain)
                 if org:

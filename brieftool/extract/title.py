@@ -5,7 +5,8 @@
 * Source ``"first line"``: otherwise the first line of the body that is not metadata, a
   banner, a salutation, a byline or a navigation line, at most ``TITLE_MAX`` characters and
   not a sentence. A title wrapped over two or three lines (as PDF covers print them) is
-  joined when the line ends open (``:``, ``,``, ``and`` ...) or when the wrapped block ends
+  joined when the line ends open (``:``, ``,``, ``and`` ...), when the next starts in lower case
+  (``... Disabilities Act`` / ``to Ridesharing Companies``), or when the wrapped block ends
   at a date or a byline; a subtitle line (three or more words, then a blank line) is joined
   with a colon (``Deterring Russian Aggression: What It Takes to Win``). A sentence is not a title when there is a file name to use.
 * Source ``"file name"``: otherwise (and always for memos and transcripts, whose lines are not
@@ -41,6 +42,7 @@ FILE_CONFIDENCE = 0.1
 
 _HEADING = re.compile(r"\s{0,3}#{1,6}\s+\S")
 _SENTENCE = re.compile(r"[a-z]{2}[.!?]\s+[A-Z“\"]|[.;]\s*$")
+_KEYED = re.compile(r"[A-Za-z]+:\s")
 _OPEN_END = re.compile(r"(?:[:,–—-]|\b(?:and|or|of|the|for|in|on|to|a|an|with|from|et|und|de|des|du|la|le|der|die|das|und)\s*)$",
                        re.IGNORECASE)
 
@@ -128,7 +130,8 @@ def _wrapped(ctx: Context, i: int, text: str) -> tuple[int, str]:
         nxt = strip_markdown(head[j + 1].text)
         if _stop_line(ctx, j + 1) or len(nxt) > 100 or len(" ".join(block + [nxt])) > TITLE_MAX:
             break
-        open_end = bool(_OPEN_END.search(block[-1]))
+        open_end = (bool(_OPEN_END.search(block[-1])) or nxt[:1] in "([" or
+                    (nxt[:1].islower() and not _KEYED.match(block[0])))
         ends_at_stop = False
         k = j + 1
         while k + 1 < len(head) and head[k + 1].text.strip() and k - j < 3:
@@ -136,6 +139,9 @@ def _wrapped(ctx: Context, i: int, text: str) -> tuple[int, str]:
                 ends_at_stop = True
                 break
             k += 1
+        if not ends_at_stop and k - i < 3:  # the block, a blank line, then a date or byline (PDF pages)
+            after = ctx.content(k + 1)
+            ends_at_stop = after is not None and after - k <= 2 and _stop_line(ctx, after)
         # A subtitle: a line of three or more words that ends the block (blank line next).
         subtitle = (len(block) == 1 and len(nxt.split()) >= 3 and not ends_at_stop and not search_date(nxt)
                     and (nxt[:1].isupper() or nxt[:1].isdigit())

@@ -59,11 +59,14 @@ def recognise(ctx: Context) -> None:
     title_line = head[at]
     if len(title_line.text.strip()) > TITLE_MAX or byline(title_line.text):
         return
-    ctx.propose("title", heading(title_line.text), NAME, CONFIDENCE, title_line.start)
-    ctx.used.add(at)
+    from .title import _wrapped  # a title wrapped over lines, as a PDF's first page prints it
+
+    last, title = _wrapped(ctx, at, heading(title_line.text))
+    ctx.propose("title", title, NAME, CONFIDENCE, title_line.start)
+    ctx.used.update(range(at, last + 1))
     # The header block: the title, then any repeat of header/title and a byline.
     repeats = {clean_label(header_line.text), clean_label(title_line.text)}
-    j = at
+    j = last
     for _ in range(6):
         ctx.body_start = skip_blank_lines(text, head[j].end + 1)
         nxt = ctx.content(j + 1)
