@@ -95,8 +95,20 @@ class Brief:
         return dataclasses.replace(self, **changes)
 
 
+_WORDS_CHUNK = 1 << 20  # characters counted at a time (a big text is not split into one list)
+
+
 def count_words(text: str) -> int:
-    return len(text.split())
+    """``len(text.split())``, without holding a list of every word of a big text: counted a
+    chunk at a time; a word cut by a chunk boundary is counted once."""
+    if len(text) <= _WORDS_CHUNK:
+        return len(text.split())
+    n = 0
+    for i in range(0, len(text), _WORDS_CHUNK):
+        n += len(text[i:i + _WORDS_CHUNK].split())
+        if i and not text[i - 1].isspace() and not text[i].isspace():
+            n -= 1  # the word running over the boundary was counted in both chunks
+    return n
 
 
 def norm_tag(tag: str) -> str:

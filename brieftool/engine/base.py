@@ -57,8 +57,17 @@ def default_location() -> str:
     return str(base / "brief" / "archive")
 
 
+_HASH_CHUNK = 1 << 20  # characters encoded at a time
+
+
 def text_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """The sha256 of the text's UTF-8, encoded a chunk at a time (a big text is not copied whole)."""
+    if len(text) <= _HASH_CHUNK:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    h = hashlib.sha256()
+    for i in range(0, len(text), _HASH_CHUNK):
+        h.update(text[i:i + _HASH_CHUNK].encode("utf-8"))
+    return h.hexdigest()
 
 
 def id_candidates(sha256: str) -> Iterator[str]:

@@ -90,6 +90,45 @@ def default_index_dir() -> Path:
     return Path(default_location())
 
 
+# -- merging ---------------------------------------------------------------------------------------
+# Whoosh merges segments by re-sorting every posting through its writer (measured: a merge of
+# all segments costs about what indexing them cost), so brief merges as little as it can:
+# batch checkpoints of a bulk add merge nothing (``NO_MERGE``), and every other commit merges
+# only where MERGE_FACTOR segments of one size class (1-9, 10-99, 100-999... live briefs) have
+# piled up, or where a segment is mostly deleted records. Each brief is then merged about once
+# per size class it climbs, never because a small commit came after a big one (Whoosh's default
+# policy, MERGE_SMALL, can merge nearly the whole archive to add one file). The segment count
+# stays bounded (below MERGE_FACTOR per size class); a search costs about the same on 2 or 40.
+MERGE_FACTOR = 10
+
+
+def _size_class(seg) -> int:
+    return len(str(max(seg.doc_count(), 1))) - 1
+
+
+def tiered_merge(writer, segments):
+    """The merge policy of every commit but a batch checkpoint (see above)."""
+    from whoosh.reading import SegmentReader
+
+    by_class: dict[int, list] = {}
+    for seg in segments:
+        by_class.setdefault(_size_class(seg), []).append(seg)
+    merge = []
+    for segs in by_class.values():
+        if len(segs) >= MERGE_FACTOR:
+            merge.extend(segs)
+    for seg in segments:  # empty or mostly deleted: merging it is (nearly) dropping it
+        if seg not in merge and seg.doc_count_all() and seg.deleted_count() * 2 > seg.doc_count_all():
+            merge.append(seg)
+    if not merge:
+        return segments
+    for seg in merge:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return [s for s in segments if s not in merge]
+
+
 def _day(d: _dt.date) -> _dt.datetime:
     return _dt.datetime(d.year, d.month, d.day)
 
@@ -446,7 +485,7 @@ class ArchiveWriter(base.Writer):
 
     def commit(self) -> None:
         if self.changes:
-            self._w.commit()
+            self._w.commit(mergetype=tiered_merge)
         else:
             self._w.cancel()
 
@@ -510,7 +549,9 @@ class ArchiveWriter(base.Writer):
         True when one did (its changes are then in the index this writer sees)."""
         if not self.changes:
             return False
-        self._w.commit()
+        from whoosh.writing import NO_MERGE
+
+        self._w.commit(mergetype=NO_MERGE)  # a batch of a run merges nothing: see tiered_merge
         written = getattr(self._w, "generation", None)
         pool = getattr(self._w, "pool", None)
         if pool is not None and hasattr(pool, "current"):
