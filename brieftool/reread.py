@@ -38,7 +38,12 @@ class Reread:
     changes: dict = field(default_factory=dict)
     sources: dict = field(default_factory=dict)
     kept: list[str] = field(default_factory=list)  # fields that differ but were set by hand
-    after: Brief | None = None
+    body_start: int | None = None  # where the shown body now begins, when it moved
+
+    def applied_to(self, b: Brief) -> Brief:
+        """``b`` with these changes."""
+        new = b.replace(**{k: n for k, (_, n) in self.changes.items()})
+        return new.replace(body_start=self.body_start) if self.body_start is not None else new
 
     def to_json(self) -> dict:
         def plain(v):
@@ -94,15 +99,15 @@ def reread_one(b: Brief, *, known_tags: Iterable[str] = (), vocabulary=None) -> 
         out.changes["org_abbr"] = (b.org_abbr, "")  # the old abbreviation belonged to the old name
         new = new.replace(org_abbr="")
     if out.changes and ex.body_start != b.body_start:
-        new = new.replace(body_start=ex.body_start)
+        out.body_start = ex.body_start
     if out.changes:
         out.title = new.title
-    out.after = new
     return out
 
 
-def select(archive, ids: Iterable[str] = (), query: str | None = None, flt=None) -> list[Brief]:
-    """The briefs to re-read: these (full) ids, else those matching the query/filters, else all."""
+def select(archive, ids: Iterable[str] = (), query: str | None = None, flt=None) -> Iterable[Brief]:
+    """The briefs to re-read: these (full) ids, else those matching the query/filters, else all
+    (streamed from one snapshot: the texts are not all held at once)."""
     ids = list(ids)
     if ids:
         return [archive.get(i) for i in dict.fromkeys(ids)]
@@ -110,49 +115,54 @@ def select(archive, ids: Iterable[str] = (), query: str | None = None, flt=None)
         from .curate import select_briefs
 
         return select_briefs(archive, query, flt)
-    return list(archive.records())
+    return archive.records()
 
 
-def plan(archive, briefs: Iterable[Brief]) -> list[Reread]:
-    """Re-read each brief (nothing written); only those with changes or kept fields are returned."""
+def plan(archive, briefs: Iterable[Brief]) -> tuple[list[Reread], int]:
+    """Re-read each brief (nothing written): those with changes or kept fields, and how many
+    were read. Only the changes are kept, not the texts."""
     from .extract import load_vocabulary
 
     known = archive.tag_keys()
     vpath = getattr(archive, "vocabulary_path", None)
     vocab = load_vocabulary(Path(vpath)) if vpath else []
     out = []
+    n = 0
     for b in briefs:
+        n += 1
         r = reread_one(b, known_tags=known, vocabulary=vocab)
         if r.changes or r.kept:
             out.append(r)
-    return out
+    return out, n
 
 
 def apply(archive, rereads: Iterable[Reread], *, lock_timeout: float = 30.0, on_wait=None) -> int:
-    """Write the changed records in one transaction; returns how many were written. A record
-    changed by someone else since it was planned is re-read again under the lock."""
+    """Write the changed records in ONE transaction; returns how many were written. Each record
+    is taken as it is under the lock: one changed meanwhile (by `brief edit`, say) is read
+    again, so a field set by hand since the plan stays as it was set."""
     todo = [r for r in rereads if r.changes]
     if not todo:
         return 0
     from .extract import load_vocabulary
 
     written = 0
+    vpath = getattr(archive, "vocabulary_path", None)
+    known = vocab = None
     with archive.writer(lock_timeout=lock_timeout, on_wait=on_wait) as w:
-        vpath = getattr(archive, "vocabulary_path", None)
-        vocab = None
         for r in todo:
             current = w.get(r.id)
             if current is None:
                 continue
-            new = r.after
-            before = r.after.replace(**{k: o for k, (o, _) in r.changes.items()})
-            if current != before and current.replace(body_start=before.body_start) != before:
+            same = all(getattr(current, k) == old and k not in current.manual for k, (old, _) in r.changes.items())
+            if same:
+                new = r.applied_to(current)
+            else:
                 if vocab is None:
-                    vocab = load_vocabulary(Path(vpath)) if vpath else []
-                again = reread_one(current, known_tags=archive.tag_keys(), vocabulary=vocab)
+                    known, vocab = archive.tag_keys(), (load_vocabulary(Path(vpath)) if vpath else [])
+                again = reread_one(current, known_tags=known, vocabulary=vocab)
                 if not again.changes:
                     continue
-                new = again.after
+                new = again.applied_to(current)
             if not w.put_fast(new):
                 w.put(new)
             written += 1

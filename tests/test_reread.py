@@ -140,3 +140,17 @@ def test_reread_after_edit_keeps_the_edit(cli, old_archive):
     c = fields(a, crs)
     assert c["title"] == "My Own Title" and "title" in c["manual"]
     assert c["date"] == dt.date(2024, 1, 9)
+
+
+def test_a_field_set_by_hand_between_the_plan_and_apply_is_kept(cli, old_archive):
+    from brieftool import reread as rr
+
+    a, (memo, crs, speech) = old_archive
+    plan, n = rr.plan(a, rr.select(a))
+    assert n == 3 and {r.id for r in plan if "title" in r.changes} == {memo}
+    r = cli("edit", memo, "--title", "Carbon Tax Memo (mine)")  # someone edits it meanwhile
+    assert r.exit_code == 0, r
+    assert rr.apply(a, plan) == 3
+    m = fields(a, memo)
+    assert m["title"] == "Carbon Tax Memo (mine)" and "title" in m["manual"]
+    assert m["authors"] == ["Jane Porter"]  # the rest of the re-read still went in

@@ -92,9 +92,9 @@ def reread(
     else:
         flt = filters(tag, author, since, until, type_, org) if bulk else None
         briefs = rr.select(archive, query=query if bulk else None, flt=flt)
-    plan = rr.plan(archive, briefs)
+    plan, n_read = rr.plan(archive, briefs)
     todo = [r for r in plan if r.changes]
-    unchanged = len(briefs) - len(todo)
+    unchanged = n_read - len(todo)
 
     def out_json(applied: bool) -> None:
         render.write_out(render.dumps({"changed": [r.to_json() for r in todo], "unchanged": unchanged,
@@ -104,7 +104,7 @@ def reread(
         if as_json:
             out_json(False)
         else:
-            render.info(f"Nothing to change: {len(briefs):,} brief{'s' if len(briefs) != 1 else ''} read again, "
+            render.info(f"Nothing to change: {n_read:,} brief{'s' if n_read != 1 else ''} read again, "
                         "every field as the reader reads it (or set by hand).")
         return
     if dry_run:
