@@ -27,8 +27,8 @@ The pipeline, for one run:
    the largest cost of a big add); the run's last commit merges only where many segments of
    one size have piled up (``engine/whoosh.py``, ``tiered_merge``).
 
-Files found by walking a folder (or a quoted glob) that are not text (PDFs, images, archives:
-``reader.BinaryFileError``) are ``skipped`` with the reason; a file named explicitly that is
+Files found by walking a folder (or a quoted glob) in a format that is not read (images,
+archives, EPUB: ``readers.BinaryFileError``) are ``skipped`` with the reason; a file named explicitly that is
 not text ``failed``, as any other file that cannot be read.
 """
 

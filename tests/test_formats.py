@@ -145,3 +145,46 @@ def test_export_import_keeps_format_pages_and_raw_hash(cli, tmp_path):
     rec = cli("--index", tmp_path / "old", "show", bid, "--json").json
     assert rec["format"] == "text" and rec["pages"] is None  # an old export still imports
     assert cli("--index", tmp_path / "old", "check").exit_code == 0
+
+
+# -- brief open ------------------------------------------------------------------------------------
+def test_open_print_gives_the_original_path_and_says_when_it_is_gone(cli, tmp_path):
+    pdf = write(tmp_path / "in" / "desal.pdf", brief_pdf())
+    bid = cli("add", pdf, "--json").json[0]["id"]
+    r = cli("open", bid[:5], "--print")
+    assert r.exit_code == 0, r
+    assert r.stdout == f"{pdf.resolve()}\n"
+    pdf.unlink()
+    r = cli("open", bid, "--print")
+    assert r.exit_code == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "its file is gone" in lines[0] and str(pdf.resolve()) in lines[0]
+    assert cli("open", "zzzzzzz").exit_code == 2
+
+
+def test_open_runs_the_opener_with_the_path(cli, tmp_path, monkeypatch):
+    import time
+
+    pdf = write(tmp_path / "in" / "odd name – ü.pdf", brief_pdf())
+    bid = cli("add", pdf, "--json").json[0]["id"]
+    out = tmp_path / "opened.txt"
+    monkeypatch.setenv("BRIEF_OPENER", f"sh -c 'printf %s \"$0\" > {out}'")
+    r = cli("open", bid)
+    assert r.exit_code == 0, r
+    for _ in range(100):
+        if out.exists() and out.read_text():
+            break
+        time.sleep(0.05)
+    assert out.read_text() == str(pdf.resolve())
+    monkeypatch.setenv("BRIEF_OPENER", "sh -c 'exit 3'")
+    r = cli("open", bid)
+    assert r.exit_code == 1 and "failed (exit status 3)" in r.stderr
+    monkeypatch.setenv("BRIEF_OPENER", "no-such-opener-program")
+    r = cli("open", bid)
+    assert r.exit_code == 1 and "'no-such-opener-program' was not found" in r.stderr
+
+
+def test_open_a_brief_from_standard_input(cli):
+    bid = cli("add", "-", "--json", input="Piped brief\n\nFrom a pipe, no file.\n").json[0]["id"]
+    r = cli("open", bid, "--print")
+    assert r.exit_code == 1 and "standard input" in r.stderr and r.stdout == ""

@@ -67,6 +67,7 @@ def test_a_title_printed_large_is_kept_though_it_runs_as_a_header():
     assert title not in doc.text  # small on every page: a running header
     big = read_bytes(_title_pdf(title), "t.pdf")
     assert big.text.startswith(title) and big.text.count(title) == 1
+    assert big.meta["layout_title"] == title == big.meta["title"]  # the largest type on page 1
 
 
 def _title_pdf(title: str) -> bytes:
@@ -127,7 +128,7 @@ def test_ligatures_become_letters():
 def test_info_dictionary_is_metadata_evidence():
     data = make_pdf([lines_at(72, 100, BODY)], title="Microsoft Word - draft3.docx", author="Jane Roe; Li Wei")
     doc = read_bytes(data, "m.pdf")
-    assert doc.meta["title"] == "Microsoft Word - draft3.docx"
+    assert doc.meta["title"] == "Microsoft Word - draft3.docx"  # no larger type on page 1 to prefer
     assert doc.meta["authors"] == ["Jane Roe", "Li Wei"]
     assert len(doc.meta["date"]) == 10 and doc.meta["date"][:2] == "20"  # the creation date, ISO
 

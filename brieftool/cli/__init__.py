@@ -10,5 +10,6 @@ from .app import app
 from . import add, curate, data, query  # noqa: E402,F401  (register the commands)
 from . import cite, config  # noqa: E402,F401
 from . import reread  # noqa: E402,F401
+from . import open  # noqa: E402,F401
 
 __all__ = ["app"]

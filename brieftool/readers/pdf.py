@@ -26,7 +26,9 @@ the page count, only with the text), then over the whole document:
 
 Pages are separated by a blank line ("\\n\\n") like paragraphs; ``meta["first_page_end"]``
 is where page 1 ends in the text. The info dictionary (Title, Author, CreationDate) goes to
-``meta`` as evidence for the metadata reader (often wrong: "Microsoft Word - draft3.docx").
+``meta`` as evidence for the metadata reader (often wrong: "Microsoft Word - draft3.docx"). The
+text printed largest on page 1 is ``meta["layout_title"]``, and ``meta["title"]`` when the info
+dictionary has none or an obviously wrong one (a file name, "Microsoft Word - ...").
 """
 
 from __future__ import annotations
@@ -433,6 +435,28 @@ def _meta(pdf) -> dict:
     return meta
 
 
+_JUNK_TITLE = re.compile(r"^(?:microsoft (?:word|powerpoint) - |untitled\b)|\.(?:docx?|pdf|indd|rtf|txt)$", re.I)
+
+
+def _layout_title(lines: list[_Line]) -> str | None:
+    """The text printed largest on page 1 (at least 1.3 times the page's usual size): usually
+    the title. Consecutive lines of that size are one title."""
+    if len(lines) < 2:
+        return None
+    usual = median(ln.size for ln in lines)
+    top = max(ln.size for ln in lines)
+    if top < 1.3 * usual:
+        return None
+    out: list[str] = []
+    for ln in lines:
+        if ln.size >= 0.9 * top:
+            out.append(ln.text)
+        elif out:
+            break
+    title = " ".join(" ".join(out).split())
+    return title if 1 < len(title) <= 300 and any(c.isalpha() for c in title) else None
+
+
 def _open(data: bytes):
     import pypdfium2 as pdfium
 
@@ -460,6 +484,7 @@ def read_pdf(data: bytes, *, on_page: Callable[[int, int], None] | None = None):
             raise ReadError("corrupt or truncated PDF (no pages)")
         pages: list[list[_Line]] = []
         heights: list[float] = []
+        layout_title = None
         empty = 0
         for i in range(n):
             try:
@@ -473,6 +498,8 @@ def read_pdf(data: bytes, *, on_page: Callable[[int, int], None] | None = None):
                 page.close()
             if not lines:
                 empty += 1
+            if i == 0:
+                layout_title = _layout_title(lines)
             pages.append(lines)
             if on_page is not None:
                 on_page(i + 1, n)
@@ -492,4 +519,8 @@ def read_pdf(data: bytes, *, on_page: Callable[[int, int], None] | None = None):
     if not text.strip():
         raise ReadError(NO_TEXT_LAYER)
     meta["first_page_end"] = len(first) if first else 0
+    if layout_title:
+        meta["layout_title"] = layout_title
+        if not meta.get("title") or _JUNK_TITLE.search(meta["title"]):
+            meta["title"] = layout_title
     return Document(text=text + "\n", format="pdf", pages=n, meta=meta, warnings=warnings)
