@@ -102,6 +102,7 @@ class Summary:
     not_done: int = 0  # inputs not processed (or processed but not committed) when interrupted
     dry_run: bool = False
     metadata_unused: int | None = None  # spreadsheet rows that matched no file
+    empty: int = 0  # empty files found in folders (skipped without a line each)
 
     def count(self, r: AddResult) -> None:
         key = r.status.removeprefix("would-")
@@ -115,6 +116,8 @@ class Summary:
                  f"{self.unchanged:,} unchanged", f"{self.skipped:,} skipped", f"{self.failed:,} failed"]
         if self.removed:
             parts.append(f"{self.removed:,} {would}removed")
+        if self.empty:
+            parts.append(f"{self.empty:,} empty file{'s' if self.empty != 1 else ''} skipped")
         done = self.inputs - self.not_done
         rate = f", {done / self.seconds:,.0f}/s" if self.seconds >= 1 and done else ""
         s = f"{', '.join(parts)} ({self.inputs:,} input{'s' if self.inputs != 1 else ''} in {self.seconds:.1f} s{rate})"
@@ -134,6 +137,7 @@ class AddOptions:
     include: Sequence[str] = ()
     exclude: Sequence[str] = ()
     hidden: bool = False
+    follow_links: bool = False  # follow symbolic links that lead outside a folder walked
     batch_size: int | None = None  # changes per commit (None: growing batches, see _Batches.batch_limit)
     batch_seconds: float = BATCH_SECONDS
     jobs: int | None = None  # worker processes for reading (None: one per core; 1: this process)
@@ -203,10 +207,12 @@ def prepare(path: str, text: str | None = None, *, overrides: dict, known_tags=(
     from .engine.base import text_sha256
     from .extract import extract
 
+    from .names import readable
+
     if doc is not None:
         text = doc.text
     from_file = bool(path) and path != STDIN
-    ex = extract(text, filename=os.path.basename(path) if from_file else None,
+    ex = extract(text, filename=readable(os.path.basename(path)) if from_file else None,
                  known_tags=known_tags, vocabulary=vocabulary, hints={**doc.meta, "format": doc.format} if doc is not None else None)
     f = dict(ex.fields)
     sources = dict(ex.sources)
@@ -218,7 +224,7 @@ def prepare(path: str, text: str | None = None, *, overrides: dict, known_tags=(
             f[k] = v
             sources[k] = "option"
     b = Brief(
-        title=f.get("title", "") or (Path(path).stem if from_file else ""),
+        title=f.get("title", "") or (readable(Path(path).stem) if from_file else ""),
         authors=list(f.get("authors", [])),
         date=f.get("date"),
         tags=list(f.get("tags", [])),
@@ -338,7 +344,9 @@ def _read_one(job) -> Prepared | AddResult:
     path, source, explicit, size, ov, notes = job
     try:
         if not explicit and size is not None and size > SNIFF_ABOVE:
-            with open(path, "rb") as fh:
+            from .fsafe import open_read
+
+            with open_read(path, fifo_ok=False) as fh:
                 reason = sniff(fh.read(64 * 1024), os.path.basename(path))
             if reason:
                 raise BinaryFileError(reason)
@@ -445,7 +453,9 @@ class _Batches:
 
     def find_source(self, source):
         aw = self._open()
-        return aw.find_source(source) if source in self.sources else None
+        from .names import index_term
+
+        return aw.find_source(source) if index_term(source) in self.sources else None
 
     def find_raw(self, raw):
         aw = self._open()
@@ -473,7 +483,9 @@ class _Batches:
         self.ids.add(b.id)
         self.shas.add(b.sha256)
         if b.source:
-            self.sources.add(b.source)
+            from .names import index_term
+
+            self.sources.add(index_term(b.source))
         if b.raw_sha256:
             self.raws.add(b.raw_sha256)
 
@@ -660,12 +672,14 @@ def ingest(archive, paths: Iterable[str], opts: AddOptions | None = None, *,
     options = clean_overrides(opts.overrides)
     table = opts.metadata
 
-    walker = Walker(recursive=opts.recursive, include=opts.include, exclude=opts.exclude, hidden=opts.hidden)
+    walker = Walker(recursive=opts.recursive, include=opts.include, exclude=opts.exclude, hidden=opts.hidden,
+                    follow_links=opts.follow_links)
     own = [str(archive.path)] if archive is not None else []
     entries = [e for e in walker.expand(paths)
                if not (not e.explicit and own and under(e.source, own))  # the archive's own files
                and not (table is not None and e.size is not None and not e.explicit and table.is_this_file(e.source))]
     summary.inputs = len(entries)
+    summary.empty = walker.empty
     if on_total:
         on_total(len(entries))
 
@@ -847,7 +861,8 @@ def _dry_run_fields(archive, paths, overrides, collect, **options) -> list[AddRe
     _known_tags = archive.tag_keys() if archive is not None else []
     _vocabulary = load_vocabulary(archive.vocabulary_path) if archive is not None else []
     walker = Walker(recursive=options.get("recursive", True), include=options.get("include", ()),
-                    exclude=options.get("exclude", ()), hidden=options.get("hidden", False))
+                    exclude=options.get("exclude", ()), hidden=options.get("hidden", False),
+                    follow_links=options.get("follow_links", False))
     out: list[AddResult] = []
     for e in walker.expand(paths):
         if table is not None and e.size is not None and not e.explicit and table.is_this_file(e.source):

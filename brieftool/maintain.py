@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import csv
 import datetime as _dt
 import hashlib
 import io
@@ -202,16 +201,14 @@ def iter_records(archive, errors: list[str] | None = None) -> Iterator[Brief]:
                 errors.append(msg)
 
 
-# Characters that some line readers (Python's str.splitlines, JavaScript) take for line
-# breaks; JSON does not escape them, so the export does, keeping one record a line for all.
-_LINE_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
-_LINE_BREAK_RE = re.compile("[\u2028\u2029\x85]")
-
-
 def json_line(d: dict) -> bytes:
-    """One record as one line of UTF-8 JSON (readable non-ASCII text; every line break escaped)."""
-    s = json.dumps(d, ensure_ascii=False)
-    return _LINE_BREAK_RE.sub(lambda m: _LINE_BREAKS[m.group()], s).encode("utf-8") + b"\n"
+    """One record as one line of UTF-8 JSON: exact values, readable non-ASCII text, and every
+    character a line reader or a terminal might act on (line breaks U+2028/U+2029/U+0085, C1
+    controls, bidi controls, lone surrogates of an undecodable file name) written as a
+    ``\\uXXXX`` escape (render.json_text), so one record stays one line for every reader."""
+    from .render import json_text
+
+    return json_text(json.dumps(d, ensure_ascii=False)).encode("utf-8") + b"\n"
 
 
 def export_records(archive, out: BinaryIO, fmt: str = "jsonl") -> ExportResult:
@@ -224,14 +221,17 @@ def export_records(archive, out: BinaryIO, fmt: str = "jsonl") -> ExportResult:
             out.write(json_line(record_to_json(b)))
             res.count += 1
     else:
+        from .render import write_csv
+
         text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-        w = csv.writer(text, lineterminator="\n")
-        w.writerow(CSV_KEYS)
-        for b in iter_records(archive, res.errors):
-            j = b.to_json()
-            w.writerow(["; ".join(j[k]) if isinstance(j[k], list) else ("" if j[k] is None else j[k])
-                        for k in CSV_KEYS])
-            res.count += 1
+
+        def rows():
+            for b in iter_records(archive, res.errors):
+                j = b.to_json()
+                res.count += 1
+                yield [j[k] for k in CSV_KEYS]
+
+        write_csv(CSV_KEYS, rows(), text)
         text.flush()
         text.detach()
     out.flush()
@@ -571,9 +571,10 @@ def reindex(archive, *, drop_bad: bool = False, lock_timeout: float = 30.0,
         with _write_lock(archive, lock_timeout, on_wait):
             storage = FileStorage(str(root))
             old = TOC.read(storage, INDEX_NAME)
-            if tmp.exists():
-                shutil.rmtree(tmp)  # left by an interrupted reindex: never referenced
-            tmp.mkdir(mode=0o700)
+            from .fsafe import remove_tree
+
+            remove_tree(tmp)  # left by an interrupted reindex (never referenced), or a planted link
+            tmp.mkdir(mode=0o700)  # fails rather than follow anything put back in its place
             new_ix = index.create_in(str(tmp), make_schema(), indexname=INDEX_NAME)
             # Segments as separate files, as `add` writes them (a reader then reads them on demand).
             w = new_ix.writer(limitmb=256, compound=False)
@@ -653,6 +654,6 @@ def _write_meta(meta: Path, version: int) -> None:
         info = {}
     info["format"] = version
     info["reindexed"] = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
-    tmp = meta.with_name(meta.name + ".tmp")
-    tmp.write_text(json.dumps(info) + "\n", "utf-8")
-    os.replace(tmp, meta)
+    from .fsafe import replace_private
+
+    replace_private(meta, (json.dumps(info) + "\n").encode("utf-8"))  # brief.json.tmp: never via a link

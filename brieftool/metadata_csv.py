@@ -185,6 +185,37 @@ class MetadataTable:
             return False
 
 
+def _strict_rows(path: Path, text: str, delimiter: str) -> list[list[str]]:
+    """The rows of a spreadsheet that parses cleanly, else a UsageError naming the line: a
+    stray or unclosed quote, a value over several lines (metadata values are one line; this
+    is how a broken quote swallows the rows after it), more cells than the header has."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    rows: list[list[str]] = []
+    width = None
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            raise UsageError(f"metadata file {path}, line {start}: not clean CSV ({e}); "
+                             "check the quotes on that line") from None
+        end = reader.line_num
+        if any("\n" in c or "\r" in c for c in row):
+            raise UsageError(f"metadata file {path}, line {start}: a value runs over several lines "
+                             f"(to line {end}): an unclosed quote? Fix that line")
+        if width is None:
+            if any(c.strip() for c in row):
+                width = len(row)
+        elif len(row) > width and any(c.strip() for c in row[width:]):
+            raise UsageError(f"metadata file {path}, line {start}: {len(row)} cells, but the header has "
+                             f"{width}: a stray delimiter or quote? Fix that line")
+        rows.append(row)
+        start = end + 1
+    return rows
+
+
 def load(path: str | Path, *, key_column: str | None = None, columns: Iterable[str] = ()) -> MetadataTable:
     """Read a metadata spreadsheet. Problems with the file or the options are UsageErrors
     (one line naming the file and the reason)."""
@@ -200,10 +231,7 @@ def load(path: str | Path, *, key_column: str | None = None, columns: Iterable[s
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    try:
-        table = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter))
-    except csv.Error as e:
-        raise UsageError(f"metadata file {path}: not a readable CSV file ({e})") from None
+    table = _strict_rows(path, text.lstrip("\ufeff"), delimiter)
     table = [r for r in table if any(c.strip() for c in r)]
     if not table:
         raise UsageError(f"metadata file {path}: no header row")

@@ -19,15 +19,87 @@ FORMATS = ("table", "json", "jsonl", "csv", "ids")
 CSV_KEYS = ("id", "date", "title", "authors", "tags", "type", "organization", "source", "sha256", "added",
             "words")
 
-# C0 controls except tab/newline, DEL, C1 controls: shown escaped, never sent raw.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Characters never sent raw to a terminal, a spreadsheet or a JSON reader that might act on
+# them: C0 controls (but tab and newline), DEL, C1 controls (U+009B is a one-byte CSI), the
+# bidirectional controls and isolates (U+202A-U+202E, U+2066-U+2069, marks U+200E/U+200F,
+# U+061C: "Trojan Source" reordering), zero-width and invisible characters (U+200B-U+200D,
+# U+2060-U+2064, U+FEFF, U+180E), line/paragraph separators, interlinear annotations, Unicode
+# tag characters, and lone surrogates (a file name's undecodable bytes, surrogate-escaped).
+_UNSAFE_HIGH = (r"\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064"
+                r"\u2066-\u2069\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0000-\U000e007f")
+_UNSAFE = r"\x00-\x08\x0b-\x1f" + _UNSAFE_HIGH
+_CONTROL = re.compile(f"[{_UNSAFE}]")
+_CONTROL_NL = re.compile(f"[{_UNSAFE}\n\t]")
 
 
-def safe(s: str) -> str:
-    """Make text from a brief safe to print on a terminal (escapes made visible)."""
+def _visible(c: str) -> str:
+    o = ord(c)
+    if 0xDC80 <= o <= 0xDCFF:  # an undecodable byte of a file name (surrogateescape): the byte
+        return f"\\x{o - 0xDC00:02x}"
+    if o < 0x100:
+        return f"\\x{o:02x}"
+    if o < 0x10000:
+        return f"\\u{o:04x}"
+    return f"\\U{o:08x}"
+
+
+def safe(s: str, *, newlines: bool = True) -> str:
+    """THE escaping function for every human and CSV output: text from a brief (or a file
+    name) with every character of ``_UNSAFE`` shown as a visible escape (``\\x1b``,
+    ``\\u202e``, ``\\xff`` for an undecodable file-name byte). Tab and newline are kept
+    unless ``newlines=False``."""
     if not s:
         return ""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", s)
+    return (_CONTROL if newlines else _CONTROL_NL).sub(lambda m: _visible(m.group()), s)
+
+
+# -- CSV ---------------------------------------------------------------------------------------
+# A cell a spreadsheet would read as a formula (or as DDE) starts with one of these.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(v, *, raw: bool = False) -> str:
+    """One CSV cell. By default escaped like every human output (:func:`safe`) and
+    neutralised for spreadsheets: a value starting with ``= + - @``, tab or CR gets a leading
+    ``'`` (OWASP's advice; the spreadsheet shows the text, it does not evaluate it). ``raw``:
+    the exact value (for programs), only lone surrogates made visible (they cannot be written)."""
+    if v is None:
+        return ""
+    if isinstance(v, (list, tuple)):
+        v = "; ".join(str(x) for x in v)
+    elif not isinstance(v, str):
+        return str(v)
+    if raw:
+        return _SURROGATE.sub(lambda m: _visible(m.group()), v)
+    if v.startswith(_FORMULA_START):
+        v = "'" + v
+    return safe(v)
+
+
+def csv_row(values, *, raw: bool = False) -> list[str]:
+    return [csv_cell(v, raw=raw) for v in values]
+
+
+# -- JSON --------------------------------------------------------------------------------------
+# Exact values, but these characters written as \uXXXX escapes: C1 controls, bidi, zero-width,
+# line separators (one record a line for every line reader), lone surrogates (a file name's
+# undecodable bytes: JSON can carry them escaped, and reading them back gives the same string).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_JSON_ESCAPE = re.compile(f"[{_UNSAFE_HIGH}]")  # json.dumps escapes C0 itself
+
+
+def json_text(s: str) -> str:
+    """Text already serialised by ``json.dumps(..., ensure_ascii=False)`` with every unsafe
+    character escaped as ``\\uXXXX`` (inside JSON strings only: the rest of JSON is ASCII)."""
+    return _JSON_ESCAPE.sub(_json_escape, s)
+
+
+def _json_escape(m) -> str:
+    o = ord(m.group())
+    if o < 0x10000:
+        return f"\\u{o:04x}"
+    o -= 0x10000
+    return f"\\u{0xD800 + (o >> 10):04x}\\u{0xDC00 + (o & 0x3FF):04x}"
 
 
 def one_line(s: str) -> str:
@@ -75,28 +147,41 @@ def write_out(s: str) -> None:
 
 
 def dumps(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=2)
+    return json_text(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def dumps_line(obj) -> str:
+    """One JSON value on one line (JSON Lines), escaped like :func:`dumps`."""
+    return json_text(json.dumps(obj, ensure_ascii=False))
 
 
 # -- records ----------------------------------------------------------------------------------
+RAW_CSV = False  # --raw-csv: exact CSV values, for programs (no escapes, no formula guard)
+
+
 def emit_records(rows: list[dict], fmt: str, *, table=None) -> None:
     """Write records in a scripting format, or call ``table()`` for the human one."""
     if fmt == "json":
         write_out(dumps(rows) + "\n")
     elif fmt == "jsonl":
-        write_out("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        write_out("".join(dumps_line(r) + "\n" for r in rows))
     elif fmt == "ids":
         write_out("".join(r["id"] + "\n" for r in rows))
     elif fmt == "csv":
         keys = list(CSV_KEYS) + [k for k in ("score", "snippet") if rows and k in rows[0]]
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(keys)
-        for r in rows:
-            w.writerow(["; ".join(r[k]) if isinstance(r.get(k), list) else ("" if r.get(k) is None else r[k])
-                        for k in keys])
-        sys.stdout.flush()
+        write_csv(keys, ([r.get(k) for k in keys] for r in rows))
     else:
         table()
+
+
+def write_csv(header, rows, out=None) -> None:
+    """CSV on stdout (or ``out``, a text stream): every cell through :func:`csv_cell`."""
+    out = out if out is not None else sys.stdout
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(header)
+    for row in rows:
+        w.writerow(csv_row(row, raw=RAW_CSV))
+    out.flush()
 
 
 def _t(s: str, style: str | None = None):

@@ -16,8 +16,14 @@ Rules, applied while walking (files named explicitly are taken as given, except 
   (``*.md``, ``drafts``); one with ``/`` against the path relative to the folder
   walked (``2019/*.txt``, ``drafts/**``). Matching is case-sensitive, as on the
   file system, with ``fnmatch`` rules (``*`` also matches ``/`` in a relative path);
-* symbolic links are followed, but a folder already visited (same device and inode)
-  is not entered again, so a link loop ends;
+* symbolic links are followed only while they stay inside the folder being walked: a
+  link whose target is outside it is skipped, reported once with its target
+  (``follow_links=True``, ``--follow-links``, follows every link); a folder already visited
+  (same device and inode) is not entered again, so a link loop ends; a file named
+  explicitly is read as asked, wherever a link in its name leads;
+* only regular files are taken from a folder: FIFOs, sockets and devices are skipped with
+  the reason (never opened: opening a FIFO blocks); empty files are skipped and counted
+  (``Walker.empty``), for one summary line instead of one error each;
 * the same file reached twice (named twice, or inside two folders given) is listed once;
 * folders are walked in name order, so runs are reproducible.
 
@@ -80,14 +86,17 @@ class Walker:
     """Expands paths; see the module docstring. Iterate :meth:`expand`."""
 
     def __init__(self, *, recursive: bool = True, include: Iterable[str] = (), exclude: Iterable[str] = (),
-                 hidden: bool = False):
+                 hidden: bool = False, follow_links: bool = False):
         self.recursive = recursive
+        self.follow_links = follow_links
         self.include = [p for p in include if p]
         self.exclude = [p for p in exclude if p]
         self.hidden = hidden
         self._seen_files: set[tuple[int, int] | str] = set()
         self._seen_dirs: set[tuple[int, int]] = set()
         self.excluded = 0  # files left out by include/exclude/hidden rules while walking
+        self.empty = 0  # empty files found while walking (skipped, counted)
+        self._links_told: set[str] = set()
 
     # -- public ---------------------------------------------------------------------------
     def expand(self, paths: Iterable[str]) -> Iterator[Entry]:
@@ -146,10 +155,14 @@ class Walker:
                 continue
             if _stat.S_ISDIR(st.st_mode):
                 yield from self._walk_root(m, st)
-            elif self._wanted(name, m):
-                yield from self._file(m, st, explicit=False, name=name, rel=m)
-            else:
+            elif not self._wanted(name, m):
                 self.excluded += 1
+            elif not _stat.S_ISREG(st.st_mode):
+                yield Entry(m, os.path.abspath(m), skip=f"not a regular file ({file_kind(st.st_mode)})")
+            elif st.st_size == 0:
+                self.empty += 1
+            else:
+                yield from self._file(m, st, explicit=False, name=name, rel=m)
 
     def _wanted(self, name: str, rel: str) -> bool:
         if self.include and not _matches(self.include, name, rel):
@@ -162,9 +175,25 @@ class Walker:
         if key in self._seen_dirs:
             return
         self._seen_dirs.add(key)
-        yield from self._walk(root, "", abs_root)
+        yield from self._walk(root, "", abs_root, os.path.realpath(root))
 
-    def _walk(self, top: str, top_rel: str, abs_root: str) -> Iterator[Entry]:
+    def _outside(self, e: os.DirEntry, real_root: str) -> str | None:
+        """The target of a symbolic link that leads outside ``real_root`` (None: inside, or
+        not a link, or links are followed)."""
+        if self.follow_links:
+            return None
+        try:
+            if not e.is_symlink():
+                return None
+        except OSError:
+            return None
+        target = os.path.realpath(e.path)
+        if target == real_root or target.startswith(os.path.join(real_root, "")):
+            return None
+        return target
+
+    def _walk(self, top: str, top_rel: str, abs_root: str, real_root: str | None = None) -> Iterator[Entry]:
+        real_root = real_root or os.path.realpath(top)
         # Depth-first, in name order, with an explicit stack (no recursion limit on deep trees).
         stack = [(top, top_rel)]
         while stack:
@@ -182,8 +211,19 @@ class Walker:
                     self.excluded += 1
                     continue
                 erel = f"{rel}/{name}" if rel else name
+                target = self._outside(e, real_root)
+                if target is not None:
+                    link = os.path.join(os.path.realpath(folder), name)
+                    if link not in self._links_told:  # each link reported once (also when reached twice)
+                        self._links_told.add(link)
+                        yield Entry(e.path, os.path.abspath(e.path),
+                                    skip=f"symbolic link to {target}, outside {abs_root}: not followed "
+                                         "(--follow-links to follow it)")
+                    else:
+                        self.excluded += 1
+                    continue
                 try:
-                    st = e.stat()  # follows symbolic links
+                    st = e.stat()  # follows symbolic links (inside the folder)
                 except OSError as ex:
                     if e.is_symlink():
                         self.excluded += 1  # a dangling link inside a folder: nothing to read
@@ -199,8 +239,20 @@ class Walker:
                 if not self._wanted(name, erel):
                     self.excluded += 1
                     continue
+                if not _stat.S_ISREG(st.st_mode):
+                    yield Entry(e.path, os.path.abspath(e.path), skip=f"not a regular file ({file_kind(st.st_mode)})")
+                    continue
+                if st.st_size == 0:
+                    self.empty += 1
+                    continue
                 yield from self._file(e.path, st, explicit=False, name=name, rel=erel, root=abs_root)
             stack.extend(reversed(subdirs))
+
+
+def file_kind(mode: int) -> str:
+    from .fsafe import kind
+
+    return kind(mode)
 
 
 def _hidden_in(pattern: str) -> bool:
@@ -221,6 +273,7 @@ def _reason(e: BaseException) -> str:
 
 
 def expand(paths: Iterable[str], *, recursive: bool = True, include: Iterable[str] = (),
-           exclude: Iterable[str] = (), hidden: bool = False) -> list[Entry]:
+           exclude: Iterable[str] = (), hidden: bool = False, follow_links: bool = False) -> list[Entry]:
     """All entries for ``paths`` (a convenience around :class:`Walker`)."""
-    return list(Walker(recursive=recursive, include=include, exclude=exclude, hidden=hidden).expand(paths))
+    return list(Walker(recursive=recursive, include=include, exclude=exclude, hidden=hidden,
+                       follow_links=follow_links).expand(paths))

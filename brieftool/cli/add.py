@@ -26,7 +26,7 @@ from typing import List, Optional
 import typer
 
 from .app import app
-from .options import on_wait, settings
+from .options import FollowLinksOpt, on_wait, settings
 from ..models import BriefError, UsageError
 
 FEW = 50  # up to this many inputs, every input gets its line
@@ -159,7 +159,7 @@ class RunOutput:
     def summary(self, summary, *, always: bool = False) -> None:
         from .. import render
 
-        if summary.inputs > 1 or summary.interrupted or always:
+        if summary.inputs > 1 or summary.interrupted or always or summary.empty:
             line = summary.line()
             if summary.metadata_unused:
                 line += f"; {summary.metadata_unused:,} metadata row{'s' if summary.metadata_unused != 1 else ''} " \
@@ -168,10 +168,17 @@ class RunOutput:
 
 
 class _CtrlC:
-    """First Ctrl-C: ask the run to stop cleanly; the second: stop at once."""
+    """First Ctrl-C: ask the run to stop cleanly; the second: stop at once. Should the file
+    in hand not let go within ``GRACE`` seconds (a pipe whose writer is silent, a hung network
+    share), the run is stopped at once as by a second Ctrl-C, but never in the middle of a
+    commit (that one is allowed to finish): Ctrl-C always ends a run within a second or two."""
+
+    GRACE = 1.5
 
     def __init__(self):
         self.flag = threading.Event()
+        self.committing = False
+        self._done = threading.Event()
         self._old = None
 
     def __enter__(self):
@@ -186,8 +193,27 @@ class _CtrlC:
         from .. import render
 
         render.warn("Stopping after the file in hand (Ctrl-C again to stop at once)…")
+        threading.Thread(target=self._watchdog, daemon=True).start()
+
+    def _watchdog(self) -> None:
+        import time
+
+        free_since = None
+        while not self._done.wait(0.1):
+            now = time.monotonic()
+            if self.committing:
+                free_since = None
+                continue
+            free_since = free_since or now
+            if now - free_since >= self.GRACE:
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # the second Ctrl-C
+                return
+
+    def phase(self, name: str) -> None:
+        self.committing = name == "committing"
 
     def __exit__(self, *exc):
+        self._done.set()
         if self._old is not None:
             signal.signal(signal.SIGINT, self._old)
         return False
@@ -213,9 +239,13 @@ def run(archive, paths, opts, out: RunOutput):
     from ..ingest import ingest
 
     with _CtrlC() as ctrl_c:
+        def phase(name: str) -> None:
+            ctrl_c.phase(name)
+            out.phase(name)
+
         try:
             return ingest(archive, paths, opts, on_result=out.result, on_total=out.start,
-                          on_advance=out.advance, on_phase=out.phase, stop=ctrl_c.flag.is_set)
+                          on_advance=out.advance, on_phase=phase, stop=ctrl_c.flag.is_set)
         finally:
             out.stop()
 
@@ -232,6 +262,7 @@ def sync(
     include: Optional[List[str]] = typer.Option(None, "--include", metavar="GLOB", help="Only files matching GLOB (repeatable; e.g. '*.txt')."),
     exclude: Optional[List[str]] = typer.Option(None, "--exclude", metavar="GLOB", help="Leave out files and folders matching GLOB (repeatable)."),
     hidden: bool = typer.Option(False, "--hidden", help="Include hidden files and folders (names starting with '.')."),
+    follow_links: bool = FollowLinksOpt,
     metadata: Optional[str] = typer.Option(None, "--metadata", metavar="CSV", help="A spreadsheet of metadata, one row per file (see 'brief add --help')."),
     key_column: Optional[str] = typer.Option(None, "--key-column", metavar="HEADER", help="The --metadata column naming the file (path, name or stem)."),
     column: Optional[List[str]] = typer.Option(None, "--column", metavar="FIELD=HEADER", help="Map a --metadata column onto a field (repeatable)."),
@@ -263,7 +294,7 @@ def sync(
     else:
         archive = s.open(create=True)
     opts = AddOptions(overrides={"tags": tag}, metadata=table, recursive=recursive, include=include or (),
-                      exclude=exclude or (), hidden=hidden, batch_size=batch_size, jobs=jobs,
+                      exclude=exclude or (), hidden=hidden, follow_links=follow_links, batch_size=batch_size, jobs=jobs,
                       lock_timeout=s.lock_timeout, on_wait=on_wait, dry_run=dry_run)
     out = RunOutput(as_json=as_json, quiet=quiet, verbose=verbose)
     code = 0
@@ -344,6 +375,7 @@ def add(
     include: Optional[List[str]] = typer.Option(None, "--include", metavar="GLOB", help="Only files matching GLOB (repeatable; e.g. '*.txt')."),
     exclude: Optional[List[str]] = typer.Option(None, "--exclude", metavar="GLOB", help="Leave out files and folders matching GLOB (repeatable)."),
     hidden: bool = typer.Option(False, "--hidden", help="Include hidden files and folders (names starting with '.')."),
+    follow_links: bool = FollowLinksOpt,
     metadata: Optional[str] = typer.Option(None, "--metadata", metavar="CSV", help="A spreadsheet of metadata, one row per file (see below)."),
     key_column: Optional[str] = typer.Option(None, "--key-column", metavar="HEADER", help="The --metadata column naming the file (path, name or stem)."),
     column: Optional[List[str]] = typer.Option(None, "--column", metavar="FIELD=HEADER", help="Map a --metadata column onto a field (repeatable), e.g. author=president_full."),
@@ -359,8 +391,10 @@ def add(
     Each input is added, updated, unchanged, skipped or failed. Fields not given as options
     are read from the text itself. Adding the same text again changes nothing; changed text
     from the same path updates that brief and keeps its id and tags. Folders are walked
-    (hidden files skipped unless --hidden); files in them that are not text (PDFs, images)
-    are skipped with the reason, while a non-text file named explicitly fails. Unchanged
+    (hidden files skipped unless --hidden); files in them that are not text (PDFs, images),
+    FIFOs, sockets, devices and symbolic links leading outside the folder (unless
+    --follow-links) are skipped with the reason, empty files are skipped and counted in
+    the summary, while a non-text file named explicitly fails. Unchanged
     files are recognised by size and modification time without being read. Commits are
     made in batches: an interrupted run keeps what was committed; run it again for the rest.
 
@@ -382,7 +416,7 @@ def add(
     check_inputs(paths)
     table = metadata_table(metadata, key_column, column)
     walk = {"recursive": recursive, "include": include or (), "exclude": exclude or (), "hidden": hidden,
-            "metadata": table}
+            "follow_links": follow_links, "metadata": table}
     if dry_run:
         try:
             archive = s.open()

@@ -117,6 +117,10 @@ def main(
         None, "--lock-timeout", metavar="SECONDS", envvar="BRIEF_LOCK_TIMEOUT", show_envvar=True,
         help="How long a change waits for another brief process that is writing "
              "(default: 'lock-timeout' in the config file, else 30)."),
+    raw_csv: bool = typer.Option(
+        False, "--raw-csv", envvar="BRIEF_RAW_CSV", show_envvar=True,
+        help="CSV output with exact values, for programs: control characters not escaped, cells "
+             "starting with = + - @ not guarded against spreadsheet formulas."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Show the version and exit."),
 ):
@@ -134,3 +138,6 @@ def main(
     if lock_timeout is None:
         lock_timeout = cfg.file.get("lock-timeout", 30.0)
     ctx.obj = Settings(index=index, lock_timeout=lock_timeout)
+    from .. import render
+
+    render.RAW_CSV = raw_csv  # set on every run (tests run many in one process)

@@ -36,6 +36,11 @@ def output_format(fmt: Optional[str], as_json: bool) -> str:
     return fmt
 
 
+FollowLinksOpt = typer.Option(
+    False, "--follow-links",
+    help="Follow symbolic links that lead outside a folder being walked (by default they are skipped, "
+         "each reported once with its target; a file named on the command line is always read).")
+
 # Options shared by the listing commands -------------------------------------------------------
 TagOpt = typer.Option(None, "--tag", "-t", help="Only briefs with this tag (repeatable: all must match).")
 AuthorOpt = typer.Option(None, "--author", "-a", help="Only briefs by this author (any part of the name).")

@@ -76,25 +76,17 @@ def facets_json(res) -> dict:
 
 
 def emit_facets(res, fmt: str) -> None:
-    import csv
-    import json
-    import sys
-
     from .. import render
 
     data = facets_json(res)
     if fmt == "json":
         render.write_out(render.dumps(data) + "\n")
     elif fmt == "jsonl":
-        render.write_out("".join(json.dumps({"facet": k, **x}, ensure_ascii=False) + "\n"
+        render.write_out("".join(render.dumps_line({"facet": k, **x}) + "\n"
                                  for k, xs in data["facets"].items() for x in xs))
     elif fmt == "csv":
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(["facet", "value", "count"])
-        for k, xs in data["facets"].items():
-            for x in xs:
-                w.writerow([k, x["value"], x["count"]])
-        sys.stdout.flush()
+        render.write_csv(["facet", "value", "count"],
+                         ([k, x["value"], x["count"]] for k, xs in data["facets"].items() for x in xs))
 
 
 def facets_table(res) -> None:

@@ -134,32 +134,36 @@ def _day(d: _dt.date) -> _dt.datetime:
 
 
 def brief_to_doc(b: Brief) -> dict:
-    """The Whoosh document for a brief: indexed fields plus the stored record."""
+    """The Whoosh document for a brief: indexed fields plus the stored record. The record
+    keeps every value exactly; indexed values cannot hold a lone surrogate (an undecodable
+    byte of a file name: names.py), so they get a readable form."""
+    from ..names import clean, index_term
+
     rec = record_dict(b)
     doc = {
         "id": b.id,
-        "title": b.title,
-        "body": b.body,
+        "title": clean(b.title),
+        "body": clean(b.body),
         "rec": rec,
         "text": b.text,
-        "title_sort": b.title.casefold() or "\uffff",
+        "title_sort": clean(b.title).casefold() or "\uffff",
         "sha256": b.sha256,
     }
     if b.raw_sha256:
         doc["raw_sha256"] = b.raw_sha256
     if b.source:
-        doc["source"] = b.source
+        doc["source"] = index_term(b.source)
     if b.authors:
-        doc["author"] = " ; ".join(b.authors)
-        doc["author_key"] = ",".join(a.replace(",", " ") for a in b.authors)
+        doc["author"] = clean(" ; ".join(b.authors))
+        doc["author_key"] = clean(",".join(a.replace(",", " ") for a in b.authors))
     if b.tags:
-        doc["tag"] = ",".join(norm_tag(t).replace(",", " ") for t in b.tags)
+        doc["tag"] = clean(",".join(norm_tag(t).replace(",", " ") for t in b.tags))
     if b.type:
-        doc["type"] = b.type.replace(",", " ")
+        doc["type"] = clean(b.type.replace(",", " "))
     if b.organization or b.org_abbr:
-        doc["org"] = f"{b.organization} {b.org_abbr}".strip()
+        doc["org"] = clean(f"{b.organization} {b.org_abbr}".strip())
     if b.organization:
-        doc["org_key"] = b.organization.replace(",", " ")
+        doc["org_key"] = clean(b.organization.replace(",", " "))
     if b.date:
         doc["date"] = _day(b.date)
         doc["year"] = str(b.date.year)
@@ -242,9 +246,9 @@ class WhooshArchive(base.Archive):
                     return cls.open(path)
                 ix = index.create_in(str(path), make_schema(), indexname=INDEX_NAME)
                 info = {"format": FORMAT_VERSION, "created": _dt.datetime.now(_dt.timezone.utc).isoformat()}
-                tmp = path / (META_FILE + ".tmp")
-                tmp.write_text(json.dumps(info) + "\n", "utf-8")
-                os.replace(tmp, path / META_FILE)
+                from ..fsafe import replace_private
+
+                replace_private(path / META_FILE, (json.dumps(info) + "\n").encode("utf-8"))  # never via a link
             finally:
                 lock.release()
         except PermissionError:
@@ -444,12 +448,14 @@ class ArchiveWriter(base.Writer):
             return set()
 
     def find_source(self, source: str) -> Brief | None:
+        from ..names import index_term
+
         if source in self._by_source:
             b = self._pending.get(self._by_source[source])
             if b is not None:
                 return b
-        for stored in self._stored_by("source", source):
-            if stored["id"] not in self._pending:
+        for stored in self._stored_by("source", index_term(source)):
+            if stored["id"] not in self._pending and (stored.get("rec") or {}).get("source") == source:
                 return doc_to_brief(stored)
         return None
 

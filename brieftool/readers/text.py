@@ -558,8 +558,10 @@ def read_raw(path: pathlib.Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES) ->
         raise _too_large(st.st_size, max_bytes)
 
     try:
-        with open(path, "rb") as f:
-            fst = os.fstat(f.fileno())  # the file actually opened, before reading
+        from ..fsafe import nonblocking_opener, settle
+
+        with open(path, "rb", opener=nonblocking_opener) as f:  # never blocks in open() (a FIFO, a device)
+            fst = settle(f)  # the file actually opened, before reading: regular or a FIFO
             if _stat.S_ISDIR(fst.st_mode):
                 raise ReadError("is a directory")
             regular = _stat.S_ISREG(fst.st_mode)
