@@ -361,3 +361,15 @@ def test_author_notes_at_the_end_of_a_pdf():
 def test_a_name_and_role_in_the_prose_is_not_an_author_note():
     text = "A Title\n\n" + "Prose.\n\n" * 5 + "The panel heard from Jane Doe, Director of the agency, in May.\n"
     assert "authors" not in extract(text).fields
+
+
+def test_a_figure_source_url_in_the_head_is_not_the_publisher():
+    text = brief("A Title", "Prose first.", "Source: https://www.gao.gov/products/gao-21-123", "Body.")
+    got = extract(text)
+    assert "organization" not in got.fields and "source_url" not in got.fields
+
+
+def test_a_colon_line_inside_the_text_is_not_a_speech():
+    text = brief("Tariff Options", "An opening paragraph of prose.", "Members of Congress have asked three questions:",
+                 "First, ...")
+    assert "type" not in extract(text).fields

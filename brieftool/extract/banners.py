@@ -13,8 +13,8 @@ Source ``"banner"``, within the first ``HEADER_WINDOW`` lines (Markdown marks re
 * a report number (``GAO-21-123``, ``RR-A1234-1``, ``IF10753``, ``R45249``) is evidence for
   the publisher and, for CRS, the product type;
 * a salutation (``Fellow-Citizens of the Senate and House of Representatives:``, ``To the
-  Congress of the United States:``, ``My fellow Americans:``) says the text is a speech or
-  message; a navigation line of links (``[Citation](...)[Share](...)``) is skipped.
+  Congress of the United States:``, ``My fellow Americans:``) that opens the text says it is
+  a speech or message; a navigation line of links (``[Citation](...)[Share](...)``) is skipped.
 
 These lines are marked so that the title recogniser passes over them.
 """
@@ -71,7 +71,8 @@ def recognise(ctx: Context) -> None:
         pos = line.start
         if is_salutation(text):
             ctx.used.add(i)
-            ctx.propose("type", "Speech", NAME, 0.3, pos)
+            if all(j in ctx.used or not ctx.head[j].text.strip() for j in range(ctx.after_fm, i)):
+                ctx.propose("type", "Speech", NAME, 0.3, pos)  # only a salutation that opens the text
             continue
         kind = gazetteer.type_named(text, vocab)
         if not kind and (m := _LOGO_LETTER.fullmatch(text)):

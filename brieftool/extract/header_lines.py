@@ -61,8 +61,8 @@ def _keyed(ctx: Context, text: str, pos: int) -> bool:
     if not m:
         return False
     name = keys.field_of(m["key"])
-    if not name or name == "title":  # a "Title:" line in the middle of a head is too loose
-        return False
+    if not name or name in ("title", "url"):  # a "Title:" line, or a figure's "Source: URL", in the
+        return False  # middle of a head says too little
     conf = CONFIDENCE - (0.05 if name == "authors" else 0)
     return keys.propose(ctx, name, m["value"], NAME, conf, pos)
 
