@@ -345,9 +345,11 @@ def test_disagreeing_dates_in_a_text_keep_the_stronger_and_say_so():
 
 def test_author_notes_at_the_end_of_a_pdf():
     body = "\n\n".join(["A paragraph of the report's prose about energy programs."] * 5)
-    text = f"ENERGY STAR Program\n\n{body}\n\nCorrie E. Clark, Specialist in Energy Policy\nEbrima M'Bai, U.S. Army Fellow\n\nIF10753\n"
+    text = (f"ENERGY STAR Program\n\n{body}\n\nCorrie E. Clark, Specialist in Energy Policy\nEbrima M'Bai, U.S. Army Fellow\n"
+            "Christopher A. Casey, Analyst in International Trade and Christopher T. Zirpoli, Legislative Attorney\n"
+            "\nIF10753\n")
     got = extract(text)
-    assert got.fields["authors"] == ["Corrie E. Clark", "Ebrima M'Bai"]
+    assert got.fields["authors"] == ["Corrie E. Clark", "Ebrima M'Bai", "Christopher A. Casey", "Christopher T. Zirpoli"]
     assert got.sources["authors"] == "author note"
     assert (got.fields["type"], got.fields["organization"]) == ("CRS In Focus", "Congressional Research Service")
     text = (f"Legal Sidebari\n\nA Title\n\n{body}\n\nAuthor Information\n\nApril J. Anderson Abigail A. Graber\n"

@@ -33,18 +33,38 @@ _STOP = re.compile(r"\s*(?:disclaimer|acknowledg|notes?\b|endnotes|references)",
 _PREFIX = re.compile(r"(?:[\w.'’\-]+\s+){0,3}")
 
 
-def _name_role(text: str) -> str | None:
-    name, sep, role = text.partition(",")
-    if not sep or len(text) > 200:
-        return None
+_INNER = re.compile(r"(?:(?<=\s)|^)((?:[A-Z][\w.'’\-]*\s+){1,3}[A-Z][\w'’\-]+),\s+")
+
+
+def _role_at(role: str) -> bool:
     role = role.strip()
     m = _PREFIX.match(role)  # "U.S. Army Fellow": a few words before the position word
-    if not any(_ROLE_START.match(role, p.start()) for p in re.finditer(r"\S+", role[:m.end() + 1])):
-        return None
+    return any(_ROLE_START.match(role, p.start()) for p in re.finditer(r"\S+", role[:m.end() + 1]))
+
+
+def _person(name: str) -> str | None:
     toks = name.split()
-    cut = max((k + 1 for k, t in enumerate(toks) if t.lower().strip(".,") in NOT_NAME_WORDS), default=0)
+    cut = max((k + 1 for k, t in enumerate(toks) if len(t.strip(".,")) > 1 and t.lower().strip(",") in NOT_NAME_WORDS),
+              default=0)
     found = parse_names(" ".join(toks[cut:]))  # "Assistance Policy Kara Clifford Billings": a wrapped role before
     return found[0] if found and len(found) == 1 else None
+
+
+def _name_role(text: str) -> list[str]:
+    """The people of a ``NAME, ROLE`` line; two columns printed on one line give two."""
+    name, sep, role = text.partition(",")
+    if not sep or len(text) > 240 or not _role_at(role):
+        return []
+    first = _person(name)
+    if not first:
+        return []
+    out = [first]
+    for m in _INNER.finditer(role, 0, 240):  # "... International Trade and Christopher T. Zirpoli, Legislative Attorney"
+        if m.start() > 0 and _role_at(role[m.end():]):
+            other = _person(m[1])
+            if other:
+                out.append(other)
+    return out
 
 
 def _roles(text: str) -> int:
@@ -81,9 +101,9 @@ def recognise(ctx: Context) -> None:
     pos = None
     for j, line in enumerate(tail):
         text = line.text.strip()
-        person = _name_role(text)
-        if person:
-            authors.append(person)
+        people = _name_role(text)
+        if people:
+            authors += people
             pos = pos if pos is not None else line.start
             continue
         if _HEADING.fullmatch(text):
