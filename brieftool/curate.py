@@ -402,43 +402,17 @@ def _live_docs(reader, fieldname: str, pred: Callable[[str], bool] | None = None
     return out
 
 
-class Tally:
-    """Counts of names (tags, authors or organizations) over briefs, each name counted once per
-    brief under its :func:`name_key`, and shown in the spelling most briefs use (on a tie, the
-    one met first)."""
-
-    def __init__(self, kind: str):
-        if kind not in KINDS:
-            raise ValueError(f"unknown kind {kind!r}")
-        self.kind = kind
-        self.n: Counter = Counter()
-        self.spellings: dict[str, Counter] = {}
-
-    def add(self, b: Brief) -> None:
-        seen = set()
-        for v in values_of(b, self.kind):
-            k = name_key(v)
-            if k and k not in seen:
-                seen.add(k)
-                self.n[k] += 1
-                self.spellings.setdefault(k, Counter())[v] += 1
-
-    def rows(self, sort: str = "count") -> list[tuple[str, int]]:
-        return sort_counts([(self.spellings[k].most_common(1)[0][0], n) for k, n in self.n.items()], sort)
-
-
 def counts(archive, kind: str, *, sort: str = "count") -> list[tuple[str, int]]:
     """Every tag ('tag'), author ('author') or organization ('org') with its number of briefs.
 
-    ``sort``: 'count' (most used first, then by name) or 'name'. Reads every stored record (the
-    spelling shown is the one most briefs use, which the index's lowercased terms cannot tell).
+    ``sort``: 'count' (most used first, then by name) or 'name'. The spelling shown is the one
+    most briefs use. From the archive's side data (``archive.summary()``): no text is loaded.
     """
     if sort not in ("count", "name"):
         raise UsageError(f"unknown sort {sort!r} (choose count or name)")
-    t = Tally(kind)
-    for b in archive.all():
-        t.add(b)
-    return t.rows(sort)
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}")
+    return sort_counts(archive.summary().rows(kind), sort)
 
 
 def sort_counts(rows: list[tuple[str, int]], sort: str = "count") -> list[tuple[str, int]]:
@@ -568,25 +542,19 @@ def dir_size(path) -> int:
 
 def stats(archive, *, top: int = 10) -> dict:
     """What the archive holds: briefs, words, dates, briefs per year, top tags/authors/organizations
-    and its size on disk. One pass over the stored records."""
-    n = words = undated = 0
-    first = last = None
+    and its size on disk. From the archive's side data (``archive.summary()``): no text is loaded."""
+    summ = archive.summary()
+    n, words, undated = summ.briefs, summ.words, summ.undated
+    dates = sorted(summ.live_dates().items())
+    first = _dt.date.fromisoformat(dates[0][0]) if dates else None
+    last = _dt.date.fromisoformat(dates[-1][0]) if dates else None
     years: Counter = Counter()
-    per = {k: Tally(k) for k in ("tag", "author", "org")}
-    for b in archive.all():
-        n += 1
-        words += b.words
-        if b.date is None:
-            undated += 1
-        else:
-            years[b.date.year] += 1
-            first = b.date if first is None or b.date < first else first
-            last = b.date if last is None or b.date > last else last
-        for t in per.values():
-            t.add(b)
+    for d, m in dates:
+        years[int(d[:4])] += m
+    per = {k: summ.rows(k) for k in ("tag", "author", "org")}
 
     def top_of(kind):
-        rows = per[kind].rows()
+        rows = sort_counts(per[kind])
         return [{"name": name, "count": m} for name, m in (rows[:top] if top else rows)]
 
     return {
@@ -597,9 +565,9 @@ def stats(archive, *, top: int = 10) -> dict:
         "last_date": last.isoformat() if last else None,
         "undated": undated,
         "per_year": [{"year": y, "count": years[y]} for y in sorted(years)],
-        "tags": len(per["tag"].n),
-        "authors": len(per["author"].n),
-        "organizations": len(per["org"].n),
+        "tags": len(per["tag"]),
+        "authors": len(per["author"]),
+        "organizations": len(per["org"]),
         "top_tags": top_of("tag"),
         "top_authors": top_of("author"),
         "top_organizations": top_of("org"),

@@ -58,6 +58,25 @@ MULTIPROC_WRITER_MIN = 500  # fewer new texts than this: Whoosh's plain writer
 WRITER_LIMITMB = 32  # Whoosh's posting pool, per writer process (measured: 20,000 briefs peak 109 MB vs 217)
 SNIFF_ABOVE = 1024 * 1024  # a walked file bigger than this has its head checked before it is read
 STDIN = "-"
+FEW_FILES = 200  # at most this many inputs (files to read): keys are looked up one by one, no
+# map of every source/id/hash in the archive is read (what makes adding one file cost the same
+# on any size of archive)
+
+
+class _Everything:
+    """A 'superset' of keys that holds every key: each one is looked up in the index."""
+
+    def __contains__(self, key) -> bool:
+        return True
+
+    def add(self, key) -> None:
+        pass
+
+    def __ior__(self, other):
+        return self
+
+
+_ALL = _Everything()
 
 
 @dataclass
@@ -430,6 +449,7 @@ class _Batches:
         self.shas: set[str] = set()
         self.sources: set[str] = set()
         self.raws: set[str] = set()
+        self.few = False  # set by the run: few files to read (see FEW_FILES)
 
     def _open(self):
         if self.aw is None:
@@ -441,8 +461,11 @@ class _Batches:
                 aw = self.aw
                 # On an error the writer is cancelled: end Whoosh's sub-writer processes first.
                 self.stack.push(lambda et, e, tb: aw.stop_subwriters() if et else None)
-            self.ids, self.shas, self.sources = self.aw.known_keys()  # read under the lock
-            self.raws = self.aw.known_raw()
+            if self.few:
+                self.ids = self.shas = self.sources = self.raws = _ALL
+            else:
+                self.ids, self.shas, self.sources = self.aw.known_keys()  # read under the lock
+                self.raws = self.aw.known_raw()
             self.t_batch = time.monotonic()
         return self.aw
 
@@ -469,7 +492,7 @@ class _Batches:
 
         self._open()
         for cand in id_candidates(sha):
-            if cand not in self.ids:
+            if cand not in self.ids or (self.ids is _ALL and not self.aw.id_taken(cand)):
                 return cand
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -608,6 +631,9 @@ class _NoArchiveWriter:
             self._by_raw[b.raw_sha256] = b.id
         return True
 
+    def id_taken(self, brief_id):
+        return brief_id in self._pending
+
     def known_keys(self):
         return set(), set(), set()
 
@@ -683,7 +709,13 @@ def ingest(archive, paths: Iterable[str], opts: AddOptions | None = None, *,
     if on_total:
         on_total(len(entries))
 
-    stats = archive.source_stats() if archive is not None and archive.count() else {}
+    stats: dict = {}
+    if archive is not None and archive.count():
+        if len(entries) <= FEW_FILES:  # a few files: look each up, do not read the whole map
+            stats = archive.source_stats_for(e.source for e in entries if not e.error and not e.skip
+                                             and e.path != STDIN)
+        else:
+            stats = archive.source_stats()
 
     def overrides_for(source: str) -> tuple[dict, list[str]]:
         if table is None or source == STDIN:
@@ -740,6 +772,7 @@ def ingest(archive, paths: Iterable[str], opts: AddOptions | None = None, *,
             pool = _pool(min(jobs, (to_read + CHUNK - 1) // CHUNK), known, vocab)
         with contextlib.ExitStack() as stack:
             batches = _Batches(archive, stack, opts, writer_kw, emit, on_phase)
+            batches.few = to_read <= FEW_FILES
             for kind, item in _stream(plan, pool, jobs):
                 if stop is not None and stop():
                     summary.interrupted = True

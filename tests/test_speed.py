@@ -4,6 +4,7 @@ that big texts are counted without copies. (Timings belong to bench/, not here.)
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -111,3 +112,116 @@ def test_text_sha256_in_chunks_is_the_hash_of_the_utf8(text, monkeypatch):
 
     monkeypatch.setattr(base, "_HASH_CHUNK", 1000, raising=False)
     assert base.text_sha256(text) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# -- side data (engine/whoosh_side.py) ------------------------------------------------------------
+AUTHORS = ["Jane Roe", "John Doe", "jane roe", "Ann Lee"]
+TAGS = ["Sanctions", "Iran", "sanctions", "North Korea", "Trade"]
+
+
+def rich_files(folder, n: int, prefix: str, seed: int = 1) -> list[str]:
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        tags = ", ".join(rnd.sample(TAGS, rnd.randint(0, 3)))
+        date = f"Date: {rnd.randint(1990, 2024)}-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}\n" if i % 4 else ""
+        text = (f"Title: {prefix} brief {i}\nAuthor: {rnd.choice(AUTHORS)}\n{date}"
+                + (f"Tags: {tags}\n" if tags else "") + f"Organization: {rnd.choice(['FDD', 'RAND', 'Cato'])}\n\n"
+                + " ".join(rnd.choice(["policy", "words", "sanction", "trade", "talks"]) for _ in range(rnd.randint(3, 40)))
+                + f" {prefix}{i}\n")
+        out.append(str(write(folder / prefix / f"{prefix}{i:03d}.txt", text)))
+    return out
+
+
+def side_agrees_with_records(archive_dir) -> None:
+    """The side data says exactly what a pass over every stored record says."""
+    from brieftool.engine import open_archive
+    from brieftool.engine.base import Summary, record_dict
+
+    a = open_archive(archive_dir)
+    recs = list(a.records())
+    scan = Summary.of({**record_dict(b), "id": b.id} for b in recs)
+    side = a.summary()
+    assert (side.briefs, side.words, side.undated) == (scan.briefs, scan.words, scan.undated) == (
+        len(recs), sum(b.words for b in recs), sum(1 for b in recs if b.date is None))
+    assert side.live_dates() == scan.live_dates()
+    for kind in ("tag", "author", "org"):
+        assert sorted(side.rows(kind)) == sorted(scan.rows(kind)), (kind, sorted(side.rows(kind)), sorted(scan.rows(kind)))
+    assert a.source_stats() == {b.source: (b.source_size, b.source_mtime_ns, b.id, b.title) for b in recs if b.source}
+
+
+def test_side_data_follows_every_kind_of_change(cli, tmp_path, archive_dir):
+    from brieftool.engine import open_archive
+    from brieftool.engine.whoosh_side import SIDE_DIR
+
+    files = rich_files(tmp_path, 30, "s")
+    r = cli("add", *files, "--json")
+    assert r.exit_code == 0 and len(r.json) == 30
+    ids = [x["id"] for x in r.json]
+    side_agrees_with_records(archive_dir)
+    assert any(p.name.endswith(".sum.json") for p in (archive_dir / SIDE_DIR).iterdir())
+    tags = {name: n for name, n in open_archive(archive_dir).summary().rows("tag")}
+    assert cli("tag", "+Fresh", "-Trade", *ids[:5]).exit_code == 0
+    side_agrees_with_records(archive_dir)
+    assert dict(open_archive(archive_dir).summary().rows("tag"))["Fresh"] == 5
+    assert cli("remove", "--yes", *ids[5:9]).exit_code == 0
+    side_agrees_with_records(archive_dir)
+    assert cli("rename-tag", "sanctions", "Sanctions Policy").exit_code == 0
+    side_agrees_with_records(archive_dir)
+    assert cli("edit", ids[10], "--author", "Zed Zee", "--date", "1999-09-09").exit_code == 0
+    side_agrees_with_records(archive_dir)
+    more = rich_files(tmp_path, 8, "m", seed=2)
+    assert cli("add", *more).exit_code == 0
+    p = Path(files[12])
+    p.write_text(p.read_text() + "\nchanged\n")
+    assert cli("add", files[12]).exit_code == 0  # an update: delete + add
+    side_agrees_with_records(archive_dir)
+    assert tags  # the first summary had tags at all
+    # the counts commands read it
+    got = {x["name"]: x["count"] for x in cli("tags", "--json").json}
+    assert got == dict(open_archive(archive_dir).summary().rows("tag"))
+
+
+def test_side_data_is_rebuilt_when_missing_or_damaged(cli, tmp_path, archive_dir):
+    import shutil
+
+    from brieftool.engine.whoosh_side import SIDE_DIR
+
+    assert cli("add", *rich_files(tmp_path, 12, "d")).exit_code == 0
+    before = cli("stats", "--json").json
+    shutil.rmtree(archive_dir / SIDE_DIR)
+    assert cli("stats", "--json").json == before
+    for f in (archive_dir / SIDE_DIR).iterdir():
+        f.write_text("{not json" if f.name.endswith(".sum.json") else '{"v": 1, "segid": "other"}')
+    assert cli("stats", "--json").json == before
+    side_agrees_with_records(archive_dir)
+
+
+def test_side_data_agrees_after_sigkill_at_each_commit_point(tmp_path, archive_dir):
+    """SIGKILL `brief add` (batches of 5) and `brief stats` (while it writes side data) at many
+    moments; after each, the side data agrees with the stored records."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT
+
+    env = dict(os.environ, BRIEF_INDEX=str(archive_dir), PYTHONPATH=str(ROOT))
+    brief = [sys.executable, "-m", "brieftool"]
+    subprocess.run(brief + ["add", *rich_files(tmp_path, 20, "base")], env=env, capture_output=True, check=True)
+    subprocess.run(brief + ["stats"], env=env, capture_output=True, check=True)  # side data exists
+    killed = 0
+    for k, delay in enumerate([0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 1.0, 1.3]):
+        files = rich_files(tmp_path, 40, f"k{k}", seed=k)
+        kills = [(["add", "--batch-size", "5", *files], delay), (["stats"], delay / 4)]
+        for args, d in kills:
+            p = subprocess.Popen(brief + args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(d)
+            if p.poll() is None:
+                p.send_signal(signal.SIGKILL)
+                killed += 1
+            p.wait()
+            side_agrees_with_records(archive_dir)
+    assert killed >= 6, f"only {killed} runs were killed while running"

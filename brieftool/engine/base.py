@@ -161,6 +161,103 @@ def write_failed(e: OSError) -> BriefError:
                       "(the archive keeps its previous content)")
 
 
+class Summary:
+    """Counts over a set of briefs, built from their stored records (:func:`record_dict` plus
+    ``id``), that can be added up (segments, shards) and taken away from (deleted records):
+    what `stats`, `tags`, `authors` and `orgs` show. Each tag/author/organization is counted
+    once per brief under its :func:`name_key`, with how many briefs write each spelling (the one
+    most briefs use is shown; on a tie, the one that sorts first: capitals before small letters,
+    so that the answer does not depend on the order records are stored in)."""
+
+    def __init__(self):
+        self.briefs = 0
+        self.words = 0
+        self.undated = 0
+        self.dates: dict[str, int] = {}  # ISO date -> briefs
+        self.names: dict[str, dict[str, list]] = {k: {} for k in NAME_KINDS}  # kind -> key -> [n, {spelling: n}]
+
+    @staticmethod
+    def values(rec: dict, kind: str) -> list[str]:
+        if kind == "tag":
+            return list(rec.get("tags") or ())
+        if kind == "author":
+            return list(rec.get("authors") or ())
+        org = rec.get("organization")
+        return [org] if org else []
+
+    def add(self, rec: dict, sign: int = 1) -> None:
+        """Count a record in (``sign`` 1) or out (-1)."""
+        self.briefs += sign
+        self.words += sign * int(rec.get("words") or 0)
+        d = rec.get("date")
+        if d:
+            self.dates[d] = self.dates.get(d, 0) + sign
+        else:
+            self.undated += sign
+        for kind, per in self.names.items():
+            seen = set()
+            for v in self.values(rec, kind):
+                k = name_key(v)
+                if k and k not in seen:
+                    seen.add(k)
+                    e = per.get(k)
+                    if e is None:
+                        e = per[k] = [0, {}]
+                    e[0] += sign
+                    e[1][v] = e[1].get(v, 0) + sign
+
+    def merge(self, other: "Summary") -> None:
+        self.briefs += other.briefs
+        self.words += other.words
+        self.undated += other.undated
+        for d, n in other.dates.items():
+            self.dates[d] = self.dates.get(d, 0) + n
+        for kind, per in other.names.items():
+            mine = self.names.setdefault(kind, {})
+            for k, (n, sp) in per.items():
+                e = mine.get(k)
+                if e is None:
+                    e = mine[k] = [0, {}]
+                e[0] += n
+                for v, m in sp.items():
+                    e[1][v] = e[1].get(v, 0) + m
+
+    def to_json(self) -> dict:
+        return {"briefs": self.briefs, "words": self.words, "undated": self.undated, "dates": self.dates,
+                "names": self.names}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Summary":
+        s = cls()
+        s.briefs, s.words, s.undated = int(d["briefs"]), int(d["words"]), int(d["undated"])
+        s.dates = {str(k): int(v) for k, v in d["dates"].items()}
+        for kind in NAME_KINDS:
+            s.names[kind] = {k: [int(n), {str(v): int(m) for v, m in sp.items()}]
+                             for k, (n, sp) in (d["names"].get(kind) or {}).items()}
+        return s
+
+    # what the commands show
+    def live_dates(self) -> dict[str, int]:
+        return {d: n for d, n in self.dates.items() if n > 0}
+
+    def rows(self, kind: str) -> list[tuple[str, int]]:
+        """(spelling most briefs use, briefs) per name of ``kind``, in the order first met."""
+        out = []
+        for n, sp in self.names.get(kind, {}).values():
+            if n > 0:
+                shown = min(((v, m) for v, m in sp.items() if m > 0), key=lambda vm: (-vm[1], vm[0]), default=None)
+                if shown is not None:
+                    out.append((shown[0], n))
+        return out
+
+    @classmethod
+    def of(cls, records: Iterable[dict]) -> "Summary":
+        s = cls()
+        for rec in records:
+            s.add(rec)
+        return s
+
+
 def most_used_tags(briefs: Iterable[Brief]) -> list[str]:
     """Every tag as first written, most used first."""
     counts: dict[str, list] = {}
@@ -350,10 +447,21 @@ class Archive(abc.ABC):
         """Every tag as first written, most used first."""
         return most_used_tags(self.all())
 
+    def summary(self) -> Summary:
+        """Side data: the counts `stats`, `tags`, `authors` and `orgs` show (:class:`Summary`).
+        This default reads every record; an engine keeps them where they cost less."""
+        return Summary.of(record_dict(b) for b in self.records())
+
     @abc.abstractmethod
     def source_stats(self) -> dict[str, tuple[int | None, int | None, str, str]]:
         """Side data: ``source path -> (size, mtime_ns, id, title)`` of every brief read from
         a file (a bulk re-add skips unchanged files without reading them)."""
+
+    def source_stats_for(self, sources: Iterable[str]) -> dict[str, tuple[int | None, int | None, str, str]]:
+        """:meth:`source_stats` of these sources only (what adding a few files needs; an engine
+        looks them up one by one instead of reading the whole map)."""
+        want = set(sources)
+        return {s: v for s, v in self.source_stats().items() if s in want}
 
     def reader(self) -> contextlib.AbstractContextManager[Reader]:
         """One consistent snapshot for a read command (``with archive.reader() as r``)."""

@@ -313,17 +313,39 @@ class WhooshArchive(base.Archive):
             return [t.decode("utf-8") if isinstance(t, bytes) else t for t in s.reader().lexicon("tag")]
 
     def source_stats(self) -> dict[str, tuple[int | None, int | None, str, str]]:
-        """``source path -> (size, mtime_ns, id, title)`` of every brief read from a file, in one
-        pass over the records (a bulk re-add skips unchanged files without reading them)."""
+        """``source path -> (size, mtime_ns, id, title)`` of every brief read from a file (a bulk
+        re-add skips unchanged files without reading them), from the side data of
+        ``engine/whoosh_side.py`` (no text is loaded once it exists)."""
+        from . import whoosh_side
+
+        return whoosh_side.source_stats(self)
+
+    def source_stats_for(self, sources) -> dict[str, tuple[int | None, int | None, str, str]]:
+        """:meth:`source_stats` of a few sources, each looked up by its term."""
         out: dict[str, tuple[int | None, int | None, str, str]] = {}
         with self.ix.searcher() as s:
-            for stored in s.all_stored_fields():
-                rec = stored.get("rec") or {}
-                src = rec.get("source")
-                if src:
-                    out[src] = (rec.get("source_size"), rec.get("source_mtime_ns"), stored["id"],
-                                rec.get("title", ""))
+            r = s.reader()
+            for src in dict.fromkeys(sources):
+                if not src:
+                    continue
+                try:
+                    docs = [d for d in r.postings("source", src).all_ids() if not r.is_deleted(d)]
+                except Exception:  # term not in the index
+                    continue
+                for d in docs:
+                    stored = r.stored_fields(d)
+                    rec = stored.get("rec") or {}
+                    if rec.get("source") == src:
+                        out[src] = (rec.get("source_size"), rec.get("source_mtime_ns"), stored["id"],
+                                    rec.get("title", ""))
         return out
+
+    def summary(self) -> base.Summary:
+        """The counts of `stats`/`tags`/`authors`/`orgs`, from per-segment side data
+        (``engine/whoosh_side.py``): no text is loaded once it exists."""
+        from . import whoosh_side
+
+        return whoosh_side.summary(self)
 
     # -- writing -----------------------------------------------------------------
     @contextlib.contextmanager
