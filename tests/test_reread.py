@@ -154,3 +154,20 @@ def test_a_field_set_by_hand_between_the_plan_and_apply_is_kept(cli, old_archive
     m = fields(a, memo)
     assert m["title"] == "Carbon Tax Memo (mine)" and "title" in m["manual"]
     assert m["authors"] == ["Jane Porter"]  # the rest of the re-read still went in
+
+
+def test_tags_taken_away_by_hand_do_not_come_back(cli, archive_dir, tmp_path):
+    text = "# Farm Bill Primer\n\n**Topics:** Agriculture; Social Welfare\n\nBody of the brief.\n"
+    a = open_archive(archive_dir, create=True)
+    with a.writer() as w:
+        b = old_record(text, str(tmp_path / "farm.md"), title="Farm Bill Primer", tags=["Mine"], manual={"tags"})
+        b2 = old_record(text + "Second.\n", str(tmp_path / "farm2.md"), title="Farm Bill Primer", tags=["Mine"])
+        ids = []
+        for x in (b, b2):
+            x = x.replace(id=w.new_id(x.sha256))
+            w.put(x)
+            ids.append(x.id)
+    r = cli("reread", "--yes")
+    assert r.exit_code == 0, r
+    assert fields(a, ids[0])["authors"] == [] and open_archive(a.path).get(ids[0]).tags == ["Mine"]
+    assert open_archive(a.path).get(ids[1]).tags == ["Mine", "Agriculture", "Social Welfare"]  # added, none taken
