@@ -15,7 +15,8 @@ BODY = [
     "intergovern-",
     "mental commission that manages it meets twice a year to",
     "review the treaty and its well-",
-    "known drought clause, which is well-known to farmers.",
+    "known drought clause, which is well-known to farmers, and the F-",
+    "35 overflight rule.",
 ]
 
 
@@ -27,6 +28,7 @@ def test_single_column_lines_paragraphs_and_hyphen_joins():
     text = doc.text
     assert "intergovernmental" in text and "intergovern-" not in text  # a hyphenated break joined
     assert "its well-known\ndrought clause" in text  # the document writes "well-known": the hyphen stays
+    assert "and the F-35\noverflight rule." in text
     assert text.index("Water allocation") < text.index("second paragraph")
     paras = [p for p in text.split("\n\n") if p.strip()]
     assert len(paras) == 2 and paras[1].startswith("A second paragraph starts")

@@ -22,7 +22,8 @@ the page count, only with the text), then over the whole document:
 5. **Clean-up.** Ligatures (ﬁ ﬂ ﬀ ﬃ ﬄ ﬅ ﬆ) become letters, soft hyphens go, PDFium's
    line-end hyphen marker becomes "-". A word broken by a hyphen at the end of a line (or
    column, or page) is joined: without the hyphen, unless the document itself writes it with
-   one ("well-known") or both halves are words found elsewhere in it ("second-largest").
+   one ("well-known") or both halves are words found elsewhere in it ("second-largest"); before a
+digit the hyphen stays and the parts are joined ("F-35").
 
 Pages are separated by a blank line ("\\n\\n") like paragraphs; ``meta["first_page_end"]``
 is where page 1 ends in the text. The info dictionary (Title, Author, CreationDate) goes to
@@ -54,6 +55,7 @@ _PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–—(\[]?\s*(?:\d{1,5}|[ivxlcdm]{1,
                           r"(?:\s*(?:of|/)\s*\d{1,5})?$", re.I)
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _SENTENCE_END = tuple('.!?:;"”’)')
+_TOKEN = re.compile(r"\r\n|[\r\n]|[^\s\xa0]+")
 
 
 @dataclass
@@ -90,54 +92,89 @@ class _Line:
 
 
 def _runs(textpage) -> list[_Run]:
+    import ctypes
+
+    import pypdfium2.raw as raw
+
     n = textpage.count_chars()
     if n <= 0:
         return []
+    tp = textpage.raw
     text = textpage.get_text_range(0, n)
     if len(text) != n:  # PDFium's text and its characters disagree: ask character by character
-        import pypdfium2.raw as raw
-
-        text = "".join(chr(raw.FPDFText_GetUnicode(textpage.raw, i) or 32) for i in range(n))
+        text = "".join(chr(raw.FPDFText_GetUnicode(tp, i) or 32) for i in range(n))
+    rect = raw.FS_RECTF()
+    prect = ctypes.byref(rect)
+    loose_box = raw.FPDFText_GetLooseCharBox
     runs: list[_Run] = []
-    cur: _Run | None = None
-    charbox = textpage.get_charbox
-    for i, ch in enumerate(text):
-        if ch == "\r" or ch == "\n":
-            cur = None
-            continue
-        if ch == " " or ch == "\t" or ch == "\xa0":
-            if cur is not None and cur.chars and cur.chars[-1] != " ":
-                cur.chars.append(" ")
-            continue
-        try:
-            l, b, r, t = charbox(i, loose=True)
-        except Exception:  # pragma: no cover - a character PDFium cannot place
-            continue
+    chars: list[str] | None = None  # the current run's characters, and its box:
+    x0 = x1 = b0 = t0 = size = 0.0
+
+    def close():
+        if chars:
+            runs.append(_Run(chars, x0, x1, b0, t0, size))
+
+    def add(word: str, l: float, r: float, b: float, t: float, spaced: bool) -> None:
+        nonlocal chars, x0, x1, b0, t0, size
         h = t - b
         if h <= 0 or r < l:
-            if cur is not None:
-                cur.chars.append(ch)
+            if chars is not None:
+                if spaced and chars[-1] != " ":
+                    chars.append(" ")
+                chars.append(word)
+            return
+        if chars is not None:
+            sz = size if size > h else h
+            gap = l - x1
+            if (b - b0 > 0.5 * sz or b0 - b > 0.5 * sz) or gap < -0.5 * sz or gap > 1.8 * sz:
+                close()
+                chars = None
+            elif (spaced or gap > 0.15 * sz) and chars and chars[-1] != " ":
+                chars.append(" ")
+        if chars is None:
+            chars = []
+            x0, x1, b0, t0, size = l, r, b, t, h
+        chars.append(word)
+        if r > x1:
+            x1 = r
+        if t > t0:
+            t0 = t
+        if h > size:
+            size = h
+
+    # One box lookup at each end of a word, not per character: the splits that matter (a new
+    # line, a column gutter, a baseline jump) fall between words. A word whose ends are not on
+    # one line (PDFium joins a line ending in a hyphen to the next) is taken a character at a time.
+    prev_end = 0
+    for m in _TOKEN.finditer(text):
+        i, j = m.span()
+        if text[i] in "\r\n":
+            close()
+            chars = None
+            prev_end = j
             continue
-        if cur is not None:
-            size = max(cur.size, h)
-            gap = l - cur.x1
-            if abs(b - cur.b) > 0.5 * size or gap < -0.5 * size or gap > 1.8 * size:
-                cur = None
-            elif gap > 0.15 * size and cur.chars and cur.chars[-1] != " ":
-                cur.chars.append(" ")
-        if cur is None:
-            cur = _Run([], l, r, b, t, h)
-            runs.append(cur)
-        cur.chars.append(ch)
-        if r > cur.x1:
-            cur.x1 = r
-        if t > cur.t:
-            cur.t = t
-        if h > cur.size:
-            cur.size = h
+        spaced = i > prev_end  # whitespace before this word
+        prev_end = j
+        if not loose_box(tp, i, prect):
+            continue  # a character PDFium cannot place
+        l, r, b, t = rect.left, rect.right, rect.bottom, rect.top
+        if j - i > 1 and loose_box(tp, j - 1, prect):
+            h = t - b
+            if abs(rect.bottom - b) > 0.5 * h or rect.right < l:
+                add(text[i], l, r, b, t, spaced)
+                for k in range(i + 1, j):
+                    if loose_box(tp, k, prect):
+                        add(text[k], rect.left, rect.right, rect.bottom, rect.top, False)
+                continue
+            if rect.right > r:
+                r = rect.right
+            if rect.top > t:
+                t = rect.top
+        add(m.group(), l, r, b, t, spaced)
+    close()
     out = []
     for run in runs:
-        s = _CONTROL.sub("", run.text.translate(_TRANSLATE)).strip()
+        s = _CONTROL.sub("", "".join(run.chars).translate(_TRANSLATE)).strip()
         if s:
             run.chars = [s]
             out.append(run)
@@ -186,12 +223,13 @@ def _gutter(runs: list[_Run], width: float) -> float | None:
     right = [r for r in runs if r.x0 >= x]
     if len(left) < 5 or len(right) < 5:
         return None
-    # Column text fills its column: a table of short cells is not two columns of prose.
+    # Column text fills its column (one column may hold a table): short cells on both sides are a
+    # table on a one-column page, not two columns.
     lw = median(r.x1 - r.x0 for r in left)
     rw = median(r.x1 - r.x0 for r in right)
     lspan = x - min(r.x0 for r in left)
     rspan = max(r.x1 for r in right) - x
-    if lw < 0.4 * lspan or rw < 0.4 * rspan:
+    if lw < 0.4 * lspan and rw < 0.4 * rspan:
         return None
     return x
 
@@ -359,7 +397,14 @@ def _join_hyphens(pages: list[list[_Line]]) -> None:
     for ln in seq:
         vocab.update(w.casefold() for w in _WORD.findall(ln.text))
     for a, b in zip(seq, seq[1:]):
-        if not (a.text.endswith("-") and len(a.text) >= 2 and a.text[-2].isalpha() and b.text[:1].islower()):
+        if not (a.text.endswith("-") and len(a.text) >= 2 and a.text[-2].isalpha()):
+            continue
+        if b.text[:1].isdigit():  # "F-" + "35", "COVID-" + "19": one token, the hyphen kept
+            m = re.match(r"\S+", b.text)
+            a.text += m.group(0)
+            b.text = b.text[m.end():].lstrip(" ")
+            continue
+        if not b.text[:1].islower():
             continue
         m1 = re.search(r"([^\W\d_]+(?:-[^\W\d_]+)*)-$", a.text)
         m2 = re.match(r"[^\W\d_]+", b.text)
