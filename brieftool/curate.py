@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from .engine.base import name_key
 from .models import Brief, BriefError, UsageError, clean_label, norm_tag
 
 # Fields `brief edit` can change (the text, id, hash, word count and time added never change).
@@ -31,7 +32,7 @@ FIELD_NAMES = {
     "tags": "tags", "type": "type", "org": "organization", "organization": "organization",
     "source": "source",
 }
-# What `brief tags/authors/orgs` count, and the index field holding each one's lowercased keys.
+# What `brief tags/authors/orgs` count (each engine knows the index field holding its keys).
 KINDS = {"tag": "tag", "author": "author_key", "org": "org_key"}
 
 _ORG_WITH_ABBR = re.compile(r"(.*?)\s*\(([^\W\d_][\w&.\-]{1,15})\)")
@@ -72,19 +73,6 @@ def remove_briefs(archive, ids: list[str], *, lock_timeout: float = 30.0, on_wai
 Modifier = Callable[[Brief], "tuple[Brief, list[str], list[str]]"]
 
 
-class _ReadView:
-    """What a dry run reads instead of a writer: the archive as it is (one searcher), no lock."""
-
-    def __init__(self, searcher):
-        self.searcher = searcher
-
-    def get(self, brief_id: str) -> Brief | None:
-        from .engine.whoosh import doc_to_brief
-
-        stored = self.searcher.document(id=brief_id)
-        return doc_to_brief(stored) if stored is not None else None
-
-
 def modify(archive, ids: Iterable[str], fn: Modifier, *, dry_run: bool = False, lock_timeout: float = 30.0,
            on_wait=None) -> list[Change]:
     """Apply ``fn`` to each brief (full ids) in ONE writer transaction.
@@ -92,9 +80,9 @@ def modify(archive, ids: Iterable[str], fn: Modifier, *, dry_run: bool = False, 
     ``fn(brief) -> (new_brief, changes, notes)``; the brief is written (``ArchiveWriter.put``)
     only when ``changes`` is not empty. With ``dry_run`` nothing is locked or written.
     """
-    if dry_run:
-        with archive.searcher() as s:
-            return _apply(_ReadView(s), ids, fn, dry_run=True)
+    if dry_run:  # the archive's reader stands in for a writer: .get() the records, no lock
+        with archive.reader() as r:
+            return _apply(r, ids, fn, dry_run=True)
     with archive.writer(lock_timeout=lock_timeout, on_wait=on_wait) as w:
         return _apply(w, ids, fn)
 
@@ -130,11 +118,7 @@ def resolve_ids(archive, prefixes: Iterable[str]) -> tuple[list[str], list[str]]
 def select_briefs(archive, query: str | None = None, flt=None) -> list[Brief]:
     """Every brief matching a query (all its words; '' or None: every brief) and the filters,
     newest first: what a bulk change by query applies to."""
-    from whoosh import sorting
-
     from . import querytree as T
-    from .engine.whoosh import doc_to_brief
-    from .engine.whoosh_query import compile_query
     from .query import parse
 
     q = T.Every()
@@ -144,10 +128,9 @@ def select_briefs(archive, query: str | None = None, flt=None) -> list[Brief]:
         extra = getattr(parsed, "filter", None)  # should the parser ever split out a filter part
         if extra is not None:
             flt = extra if flt is None else T.And((flt, extra))
-    with archive.searcher() as s:
-        r = s.search(compile_query(q), filter=compile_query(flt), limit=None,
-                     sortedby=sorting.FieldFacet("date", reverse=True))
-        return [doc_to_brief(h.fields()) for h in r]
+    with archive.reader() as r:
+        found = r.search(q, flt, sort="date", limit=None)
+        return [r.brief(h) for h in found.hits]
 
 
 # -- tags -----------------------------------------------------------------------------------------
@@ -366,12 +349,6 @@ def edit_brief(archive, brief_id: str, values: dict, *, dry_run: bool = False, l
 
 
 # -- counting -------------------------------------------------------------------------------------
-def name_key(value: str) -> str:
-    """The key under which tag, author and organization names are counted and matched: case and
-    spacing do not matter, and a comma counts as a space (as in the index's keyword fields)."""
-    return " ".join(value.replace(",", " ").split()).casefold()
-
-
 def values_of(b: Brief, kind: str) -> list[str]:
     if kind == "tag":
         return list(b.tags)
@@ -382,24 +359,6 @@ def values_of(b: Brief, kind: str) -> list[str]:
     raise ValueError(f"unknown kind {kind!r}")
 
 
-def _term(t) -> str:
-    return t.decode("utf-8") if isinstance(t, bytes) else t
-
-
-def _live_docs(reader, fieldname: str, pred: Callable[[str], bool] | None = None) -> dict[str, set[int]]:
-    """{name key: live document numbers} for the terms of a keyword field (``pred`` filters keys).
-    Reads the term index only: no stored record is loaded."""
-    out: dict[str, set[int]] = {}
-    if fieldname not in reader.indexed_field_names():
-        return out
-    for t in reader.lexicon(fieldname):
-        key = name_key(_term(t))
-        if not key or (pred is not None and not pred(key)):
-            continue
-        docs = [d for d in reader.postings(fieldname, t).all_ids() if not reader.is_deleted(d)]
-        if docs:
-            out.setdefault(key, set()).update(docs)
-    return out
 
 
 def counts(archive, kind: str, *, sort: str = "count") -> list[tuple[str, int]]:
@@ -486,7 +445,6 @@ def rename(archive, kind: str, old: str, new: str, *, dry_run: bool = False, loc
         if not new_c:
             raise UsageError("empty new author name")
     old_key, new_key = name_key(old_c), name_key(new_c)
-    fieldname = KINDS[kind]
     attr = "tags" if kind == "tag" else "authors"
     result = Rename(kind, old_c, new_c, [])
 
@@ -502,30 +460,24 @@ def rename(archive, kind: str, old: str, new: str, *, dry_run: bool = False, loc
         return b.replace(**{attr: vals}, manual=manual), desc, []
 
     def find() -> list[str]:
-        # Under the write lock, a searcher opened now sees the last commit and nothing can
+        # Under the write lock, a reader opened now sees the last commit and nothing can
         # commit before we do: the briefs found here are exactly the ones to change.
-        with archive.searcher() as s:
-            r = s.reader()
-            ids = _ids(r, _live_docs(r, fieldname, lambda k: k == old_key))
+        with archive.reader() as r:
+            ids = r.ids_with(kind, old_key)
             if old_key != new_key:
-                result.existing = sum(len(d) for d in _live_docs(r, fieldname, lambda k: k == new_key).values())
+                result.existing = len(r.ids_with(kind, new_key))
         if not ids:
             raise BriefError(f"no brief has the {what} {old_c!r}")
         return ids
 
     if dry_run:
         ids = find()
-        with archive.searcher() as s:
-            result.changes = _apply(_ReadView(s), ids, fn, dry_run=True)
+        with archive.reader() as r:
+            result.changes = _apply(r, ids, fn, dry_run=True)
         return result
     with archive.writer(lock_timeout=lock_timeout, on_wait=on_wait) as w:
         result.changes = _apply(w, find(), fn)
     return result
-
-
-def _ids(reader, docs: dict[str, set[int]]) -> list[str]:
-    nums = sorted(set().union(*docs.values())) if docs else []
-    return [reader.stored_fields(d)["id"] for d in nums]
 
 
 # -- stats ----------------------------------------------------------------------------------------
@@ -558,7 +510,7 @@ def stats(archive, *, top: int = 10) -> dict:
         return [{"name": name, "count": m} for name, m in (rows[:top] if top else rows)]
 
     return {
-        "archive": str(archive.path),
+        "archive": str(archive.location),
         "briefs": n,
         "words": words,
         "first_date": first.isoformat() if first else None,
@@ -571,7 +523,7 @@ def stats(archive, *, top: int = 10) -> dict:
         "top_tags": top_of("tag"),
         "top_authors": top_of("author"),
         "top_organizations": top_of("org"),
-        "size_bytes": dir_size(archive.path),
+        "size_bytes": archive.size_bytes(),
     }
 
 

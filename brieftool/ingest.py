@@ -560,47 +560,12 @@ class _Batches:
             self.emit(r)
 
 
-class _ReaderOnly:
-    """Stands in for a Whoosh writer in a dry run: lookups only, nothing is written."""
-
-    def __init__(self, ix):
-        self._r = ix.reader()
-        self.schema = ix.schema
-
-    def reader(self):
-        return self._r
-
-    def delete_document(self, docnum):
-        pass
-
-    def add_document(self, **fields):
-        pass
-
-
 def _dry_writer(archive):
-    from .engine.whoosh import ArchiveWriter
-
-    class DryWriter(ArchiveWriter):
-        def put_fast(self, b, *, new=False):
-            self._pending[b.id] = b
-            self._by_sha[b.sha256] = b.id
-            if b.source:
-                self._by_source[b.source] = b.id
-            if b.raw_sha256:
-                self._by_raw[b.raw_sha256] = b.id
-            return True
-
-        @property
-        def changes(self):
-            return 0
-
-        @changes.setter
-        def changes(self, v):
-            pass
-
+    """A dry run's writer: the engine's (lookups, nothing written), or with no archive yet one
+    that finds nothing."""
     if archive is None:
         return _NoArchiveWriter()
-    return DryWriter(archive, _ReaderOnly(archive.ix))
+    return archive.dry_writer()
 
 
 class _NoArchiveWriter:

@@ -1,4 +1,4 @@
-"""Searching, listing and "more like this": Whoosh queries in, Brief records (and snippets) out.
+"""Searching, listing and "more like this": query trees in, Brief records (and snippets) out.
 
 Ranking rule for plain words (measured on tests/fixtures/relevance, see tests/test_relevance.py):
 
@@ -10,8 +10,9 @@ Ranking rule for plain words (measured on tests/fixtures/relevance, see tests/te
   every word of the question; plain OR would bury them.
 
 Question words (``how``, ``did``, ``which``...) are left out of both (see query.QUESTION_WORDS).
-Highlighting re-analyses stored text, so it is done only for the hits that are shown.
-Facets and spelling suggestions read the index's term lists, not the records.
+Highlighting is done only for the hits that are shown. The engine (``archive.reader()``, see
+``engine/base.py``) runs each query tree, counts facets, marks snippets and proposes spellings;
+this module decides what to ask it.
 """
 
 from __future__ import annotations
@@ -19,21 +20,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .engine.whoosh import doc_to_brief
-
-from whoosh import query as Q  # noqa: E402  (after the engine: it loads Whoosh without urllib)
-from .models import Brief, UsageError, norm_tag
+from .engine.base import FACETS, SORTS  # noqa: F401  (re-exported)
+from .models import Brief, UsageError
 
 SNIPPET_CHARS = 200_000  # highlight within the first 200k characters of a body at most
 SNIPPET_MAX = 240  # characters of a snippet (about three lines of a terminal)
 LONG_TOKEN = 40  # a run of characters without spaces longer than this is cut in snippets
 MARK_ON, MARK_OFF = "\ue000", "\ue001"  # private-use markers around matched words in snippets
 
-SORTS = ("relevance", "date", "title", "added")
 QUESTION_LENGTH = 4  # content words from which a query is ranked as a question (all-words first)
 SUGGEST_BELOW = 3  # look for a better spelling when fewer briefs than this have all the words
-SIMILAR_TERMS = 15  # key terms of a brief that `similar` searches for
-FACETS = ("tags", "authors", "organizations", "years")
 
 
 @dataclass
@@ -92,81 +88,37 @@ def page_window(limit: int | None, offset: int = 0, page: int | None = None) -> 
     return limit, offset
 
 
-def _sortedby(sort: str, reverse: bool):
-    from whoosh import sorting
-
-    if sort == "date":  # newest first by default; undated briefs last either way
-        return _date_facet(newest_first=not reverse)
-    if sort == "added":
-        return sorting.FieldFacet("added", reverse=not reverse)
-    if sort == "title":
-        return sorting.FieldFacet("title_sort", reverse=reverse)
-    raise UsageError(f"unknown sort {sort!r} (choose {', '.join(SORTS)})")
-
-
-def _date_facet(newest_first: bool):
-    """Sort by the date column, undated briefs last in both directions (Whoosh's own date
-    facet puts them first when newest come first). Reads the column's raw numbers: fast."""
-    from whoosh import sorting
-
-    class Categorizer(sorting.Categorizer):
-        def set_searcher(self, segment_searcher, docoffset):
-            r = segment_searcher.reader()
-            self._missing = r.schema["date"].column_type.default_value(False)
-            self._col = r.column_reader("date", translate=False)
-
-        def key_for(self, matcher, docid):
-            v = self._col[docid]
-            if v == self._missing:
-                return (1, 0)
-            return (0, -v if newest_first else v)
-
-    class DateFacet(sorting.FacetType):
-        def categorizer(self, global_searcher):
-            return Categorizer()
-
-    return DateFacet()
-
-
-def _wq(q):
-    """A query tree compiled for Whoosh (a Whoosh query passes through)."""
-    from .engine.whoosh_query import compile_query
-    from .querytree import Node
-
-    return compile_query(q) if isinstance(q, Node) else q
-
-
-def _ranked(s, q, flt, *, sort: str, reverse: bool, n: int | None, mask=None) -> tuple[list, object]:
-    """(the first ``n`` hits in order, the Whoosh results: len() is the total)."""
-    q, flt = _wq(q), _wq(flt)
+def _ranked(v, q, flt, *, sort: str, reverse: bool, n: int | None, mask=None) -> tuple[list, object]:
+    """(the first ``n`` hits in order, the engine's Found: ``.total`` is the total)."""
     if sort == "relevance":
-        r = s.search(q, filter=flt, mask=mask, limit=None if reverse else n)
-        hits = list(r)
+        r = v.search(q, flt, mask=mask, limit=None if reverse else n)
+        hits = r.hits
         if reverse:  # least relevant first: needs the whole ranking
             hits = hits[::-1][:n] if n else hits[::-1]
         return hits, r
-    r = s.search(q, filter=flt, mask=mask, limit=n, sortedby=_sortedby(sort, reverse))
-    return list(r), r
+    r = v.search(q, flt, mask=mask, limit=n, sort=sort, reverse=reverse)
+    return r.hits, r
 
 
 def _window(hits: list, limit: int | None, offset: int) -> list:
     return hits[offset:offset + limit] if limit else hits[offset:]
 
 
-def _make_hits(hits, terms, *, scored: bool, snippets: bool) -> list[Hit]:
+def _make_hits(v, hits, terms, *, scored: bool, snippets: bool) -> list[Hit]:
     out = []
     for h in hits:
-        b = doc_to_brief(h.fields())
-        out.append(Hit(b, h.score if scored else None, snippet(b, terms) if snippets else ""))
+        b = v.brief(h)
+        out.append(Hit(b, h.score if scored else None, snippet(b, terms, reader=v, hit=h) if snippets else ""))
     return out
 
 
 # -- search ---------------------------------------------------------------------------------------
-def search(archive, text, *, flt: Q.Query | None = None, sort: str = "relevance", reverse: bool = False,
+def search(archive, text, *, flt=None, sort: str = "relevance", reverse: bool = False,
            limit: int | None = 10, offset: int = 0, snippets: bool = True, facets: bool = False,
            suggest: bool = True) -> Results:
-    """Run a query (query.py syntax, or a ``query.Parsed``) with optional filters: one page of
-    hits, the total, and on request the facets; a better spelling when few briefs match."""
+    """Run a query (query.py syntax, or a ``query.Parsed``) with optional filters (a query tree
+    from ``query.filters``): one page of hits, the total, and on request the facets; a better
+    spelling when few briefs match."""
     from .query import Parsed, parse
 
     sort = check_sort(sort)
@@ -174,53 +126,54 @@ def search(archive, text, *, flt: Q.Query | None = None, sort: str = "relevance"
     parsed = text if isinstance(text, Parsed) else parse(text)
     n = offset + limit if limit else None
     question = parsed.fallback is not None and parsed.content_words >= QUESTION_LENGTH
-    with archive.searcher() as s:
-        strict_hits, strict_r = _ranked(s, parsed.query, flt, sort=sort, reverse=reverse, n=n)
-        strict_total = len(strict_r)
+    with archive.reader() as v:
+        strict_hits, strict_r = _ranked(v, parsed.query, flt, sort=sort, reverse=reverse, n=n)
+        strict_total = strict_r.total
         fallback, all_words = False, None
         if parsed.fallback is not None and strict_total == 0:
-            hits, r = _ranked(s, parsed.fallback, flt, sort=sort, reverse=reverse, n=n)
-            fallback = len(r) > 0
-            total, docs = len(r), (r.docs() if facets else None)
-            terms = _highlight_terms(parsed.fallback, s)
+            hits, r = _ranked(v, parsed.fallback, flt, sort=sort, reverse=reverse, n=n)
+            fallback = r.total > 0
+            total, matched = r.total, [r]
+            terms = v.highlight_terms(parsed.fallback)
         elif question and sort == "relevance":
             # all the words first, then the briefs with some of them (the strict ones masked out)
             # (strict_r is in forward order, and complete when reverse asked for the whole ranking)
-            more_hits, more_r = _ranked(s, parsed.fallback, flt, sort=sort, reverse=False,
+            more_hits, more_r = _ranked(v, parsed.fallback, flt, sort=sort, reverse=False,
                                         n=None if (reverse or not n) else max(n - strict_total, 1),
-                                        mask=strict_r.docs())
-            hits = list(strict_r) + more_hits
+                                        mask=strict_r)
+            hits = list(strict_r.hits) + more_hits
             if reverse:
                 hits = hits[::-1]
             hits = hits[:n] if n else hits
-            total = strict_total + len(more_r)
+            total = strict_total + more_r.total
             all_words = strict_total
-            docs = (set(strict_r.docs()) | set(more_r.docs())) if facets else None
-            terms = _highlight_terms(parsed.fallback, s)
+            matched = [strict_r, more_r]
+            terms = v.highlight_terms(parsed.fallback)
         elif question:  # sorted by date/title: every brief with some of the words, in that order
-            hits, r = _ranked(s, parsed.fallback, flt, sort=sort, reverse=reverse, n=n)
-            total, all_words = len(r), strict_total
-            docs = r.docs() if facets else None
-            terms = _highlight_terms(parsed.fallback, s)
+            hits, r = _ranked(v, parsed.fallback, flt, sort=sort, reverse=reverse, n=n)
+            total, all_words = r.total, strict_total
+            matched = [r]
+            terms = v.highlight_terms(parsed.fallback)
         else:
             hits, total = strict_hits, strict_total
-            docs = strict_r.docs() if facets else None
-            terms = _highlight_terms(parsed.query, s)
-        page = _make_hits(_window(hits, limit, offset), terms, scored=sort == "relevance", snippets=snippets)
+            matched = [strict_r]
+            terms = v.highlight_terms(parsed.query)
+        page = _make_hits(v, _window(hits, limit, offset), terms, scored=sort == "relevance", snippets=snippets)
         res = Results(page, total, fallback, all_words=all_words)
         if facets:
-            res.facets = facet_counts(s, docs)
+            res.facets = v.facets(matched)
         if suggest and strict_total < SUGGEST_BELOW and parsed.words:
-            found = suggestion(s, parsed, flt, strict_total)
+            found = suggestion(v, parsed, flt, strict_total)
             if found:
                 res.suggestion, res.suggestion_total = found
     return res
 
 
-def list_briefs(archive, *, flt: Q.Query | None = None, sort: str = "date", reverse: bool = False,
+def list_briefs(archive, *, flt=None, sort: str = "date", reverse: bool = False,
                 limit: int | None = None, offset: int = 0, query=None, facets: bool = False) -> Results:
     """Briefs matching the filters (and ``query``, a string or ``query.Parsed``: all its words),
     newest first by default."""
+    from . import querytree as T
     from .query import Parsed, parse
 
     if sort == "relevance":
@@ -230,133 +183,52 @@ def list_briefs(archive, *, flt: Q.Query | None = None, sort: str = "date", reve
     if isinstance(query, Parsed):
         q = query.query
     else:
-        q = parse(query).query if query and query.strip() else Q.Every()
-    with archive.searcher() as s:
-        hits, r = _ranked(s, q, flt, sort=sort, reverse=reverse, n=offset + limit if limit else None)
-        res = Results(_make_hits(_window(hits, limit, offset), set(), scored=False, snippets=False), len(r))
+        q = parse(query).query if query and query.strip() else T.Every()
+    with archive.reader() as v:
+        hits, r = _ranked(v, q, flt, sort=sort, reverse=reverse, n=offset + limit if limit else None)
+        res = Results(_make_hits(v, _window(hits, limit, offset), set(), scored=False, snippets=False), r.total)
         if facets:
-            res.facets = facet_counts(s, r.docs())
+            res.facets = v.facets([r])
     return res
 
 
-def similar(archive, brief_id: str, *, flt: Q.Query | None = None, sort: str = "relevance",
+def similar(archive, brief_id: str, *, flt=None, sort: str = "relevance",
             reverse: bool = False, limit: int | None = 10, offset: int = 0, snippets: bool = True,
             facets: bool = False) -> Results:
-    """The briefs most like one brief: its key terms (Bo1 over the archive), the brief excluded."""
-    from whoosh import classify
+    """The briefs most like one brief (by its key terms, as the engine finds them), the brief
+    itself excluded."""
+    from . import querytree as T
 
     sort = check_sort(sort)
     limit = limit or None
     bid = archive.resolve(brief_id)
-    with archive.searcher() as s:
-        docnum = s.document_number(id=bid)
-        source = doc_to_brief(s.stored_fields(docnum))
-        text = f"{source.title}\n{source.body}"
-        kts = s.key_terms_from_text("body", text, numterms=SIMILAR_TERMS, model=classify.Bo1Model,
-                                    normalize=True) if text.strip() else []
-        if not kts:
+    with archive.reader() as v:
+        source, key_terms, q = v.like(bid)
+        if q is None:
             return Results([], 0, source=source)
-        q = Q.Or([Q.Term("body", w, boost=wt) for w, wt in kts]
-                 + [Q.Term("title", w, boost=wt) for w, wt in kts])
         n = offset + limit if limit else None
-        hits, r = _ranked(s, q, flt, sort=sort, reverse=reverse, n=n, mask={docnum})
-        terms = {w for w, _ in kts}
-        page = _make_hits(_window(hits, limit, offset), terms, scored=sort == "relevance", snippets=snippets)
-        res = Results(page, len(r), source=source, key_terms=[w for w, _ in kts])
+        hits, r = _ranked(v, q, flt, sort=sort, reverse=reverse, n=n, mask=T.Term("id", bid))
+        terms = v.highlight_terms(q)
+        page = _make_hits(v, _window(hits, limit, offset), terms, scored=sort == "relevance", snippets=snippets)
+        res = Results(page, r.total, source=source, key_terms=list(key_terms))
         if facets:
-            res.facets = facet_counts(s, r.docs())
+            res.facets = v.facets([r])
     return res
 
 
-# -- facets ---------------------------------------------------------------------------------------
-def facet_counts(searcher, docs) -> dict:
-    """Counts of tags, authors, organizations and years over the documents ``docs``.
-
-    Read from the index's term lists (no record is loaded to count); each value is shown as
-    written in one of the briefs that carry it. Each facet: [(value, count), ...], most
-    frequent first (years: newest first)."""
-    docs = docs if isinstance(docs, (set, frozenset)) else set(docs)
-    reader = searcher.reader()
-    out = {}
-    for name, fieldname in (("tags", "tag"), ("authors", "author_key"), ("organizations", "org_key"),
-                            ("years", "year")):
-        counts: list[tuple[str, int, int]] = []
-        if docs:
-            for term in reader.lexicon(fieldname):
-                ids = reader.postings(fieldname, term).all_ids()
-                n, first = 0, None
-                for d in ids:
-                    if d in docs:
-                        n += 1
-                        if first is None:
-                            first = d
-                if n:
-                    key = term.decode("utf-8") if isinstance(term, bytes) else term
-                    counts.append((key, n, first))
-        values = []
-        for key, n, first in counts:
-            values.append((key if name == "years" else _display(searcher, name, key, first), n))
-        if name == "years":
-            values.sort(key=lambda v: v[0], reverse=True)
-        else:
-            values.sort(key=lambda v: (-v[1], v[0].casefold()))
-        out[name] = values
-    return out
-
-
-def _display(searcher, facet: str, key: str, docnum: int) -> str:
-    """A facet key (lowercased) as written in the brief ``docnum``."""
-    rec = searcher.stored_fields(docnum).get("rec", {})
-    if facet == "tags":
-        cands = rec.get("tags", [])
-        match = lambda v: norm_tag(v.replace(",", " ")) == key  # noqa: E731
-    elif facet == "authors":
-        cands = rec.get("authors", [])
-        match = lambda v: v.replace(",", " ").strip().lower() == key  # noqa: E731
-    else:
-        cands = [rec.get("organization", "")]
-        match = lambda v: v.replace(",", " ").strip().lower() == key  # noqa: E731
-    for v in cands:
-        if v and match(v):
-            return v
-    return key
-
-
 # -- did you mean ---------------------------------------------------------------------------------
-def suggestion(searcher, parsed, flt, total: int) -> tuple[str, int] | None:
-    """The query with its rare words replaced by the nearest more frequent words of the archive,
-    if that finds more briefs than ``total``: (new query text, how many it finds)."""
-    from whoosh.support.levenshtein import distance
-
-    from .engine.whoosh_query import analyze
+def suggestion(reader, parsed, flt, total: int) -> tuple[str, int] | None:
+    """The query with its rare words replaced by the nearest more frequent words of the archive
+    (as the engine's reader finds them), if that finds more briefs than ``total``: (new query
+    text, how many it finds)."""
     from .query import parse
-
-    reader = searcher.reader()
-
-    def df(stem: str) -> int:
-        return reader.doc_frequency("body", stem) + reader.doc_frequency("title", stem)
 
     text = parsed.text
     changes = []
     for word, (a, b) in zip(parsed.words, parsed.spans):
-        stems = analyze("body", word)
-        if len(stems) != 1 or len(word) < 3 or word.isdigit():
-            continue
-        stem = stems[0]
-        have = df(stem)
-        if have >= 3:  # a word of the archive: leave it
-            continue
-        best = None
-        for maxdist in (1, 2) if len(stem) >= 5 else (1,):
-            cands = [c for c in reader.terms_within("body", stem, maxdist, prefix=1) if c != stem]
-            scored = [(df(c), c) for c in cands]
-            scored = [x for x in scored if x[0] > have]
-            if scored:
-                best = max(scored)[1]
-                break
-        if best is None:
-            continue
-        changes.append((a, b, _surface(searcher, best, word, distance)))
+        better = reader.respell(word)
+        if better:
+            changes.append((a, b, better))
     if not changes:
         return None
     new = text
@@ -366,69 +238,11 @@ def suggestion(searcher, parsed, flt, total: int) -> tuple[str, int] | None:
         p = parse(new)
     except UsageError:  # pragma: no cover - a word for a word keeps the syntax
         return None
-    found = len(searcher.search(_wq(p.query), filter=_wq(flt), limit=1))
+    found = reader.count(p.query, flt)
     return (new, found) if found > total else None
 
 
-def _surface(searcher, stem: str, typed: str, distance) -> str:
-    """A word of the archive whose stem is ``stem``, the one closest to what was typed
-    (``sanction`` -> ``sanctions`` for ``sanctons``)."""
-    from whoosh.lang.porter import stem as porter
-
-    forms: dict[str, int] = {}
-    m = searcher.reader().postings("body", stem)
-    for i, docnum in enumerate(m.all_ids()):
-        if i >= 3:
-            break
-        body = searcher.stored_fields(docnum).get("text", "")
-        for w in re.findall(r"\w+", body.lower()):
-            if w[:1] == stem[:1] and porter(w) == stem:
-                forms[w] = forms.get(w, 0) + 1
-    if not forms:
-        return stem
-    return min(forms, key=lambda w: (distance(w, typed), -forms[w], w))
-
-
 # -- snippets -------------------------------------------------------------------------------------
-def _highlight_terms(q, searcher=None) -> set[str]:
-    """The title/body terms to mark in snippets (prefix and fuzzy terms expanded to the
-    archive's terms they match)."""
-    out = set()
-    q = _wq(q)
-    if searcher is not None:
-        try:
-            q = q.simplify(searcher.reader())
-        except Exception:  # pragma: no cover - highlighting is a nicety, never an error
-            pass
-    for fieldname, t in q.iter_all_terms(phrases=True):
-        if fieldname in ("title", "body"):
-            out.add(t.decode("utf-8") if isinstance(t, bytes) else t)
-    return out
-
-
-class _MarkFormatter:
-    """Whoosh formatter that wraps matches in private-use markers (rendered as styles later)."""
-
-    between = " … "
-
-    def __call__(self, text, fragments):
-        return self.format(fragments)
-
-    def format(self, fragments, replace=False):
-        return self.between.join(self.format_fragment(f) for f in fragments)
-
-    def format_fragment(self, fragment, replace=False):
-        out, index, text = [], fragment.startchar, fragment.text
-        for t in fragment.matches:
-            if t.startchar < index:
-                continue
-            out.append(text[index:t.startchar])
-            out.append(MARK_ON + text[t.startchar:t.endchar] + MARK_OFF)
-            index = t.endchar
-        out.append(text[index:fragment.endchar])
-        return "".join(out)
-
-
 _LONG = re.compile(r"[^\s\ue000\ue001]{%d,}" % (LONG_TOKEN + 1))
 
 
@@ -460,21 +274,22 @@ def _shorten(s: str, maxchars: int) -> str:
     return cut.rstrip() + " …"
 
 
-def snippet(b: Brief, terms: set[str], *, maxchars: int = SNIPPET_MAX) -> str:
+def snippet(b: Brief, terms, *, maxchars: int = SNIPPET_MAX, reader=None, hit=None) -> str:
     """The best passages of the body with the matched words marked; the opening when none match.
 
     Always one line of at most ``maxchars`` characters (plus an ellipsis), with no run of
-    more than LONG_TOKEN characters without a space: a table cell stays a few lines high."""
+    more than LONG_TOKEN characters without a space: a table cell stays a few lines high.
+    ``reader``/``hit``: the engine reader that found the hit (its highlighter); without, the
+    default engine's highlighter on the text."""
     body = b.body[:SNIPPET_CHARS].replace(MARK_ON, "").replace(MARK_OFF, "")
     s = ""
     if terms:
-        from whoosh import highlight
+        if reader is not None:
+            s = reader.snippet(hit, body, terms, maxchars)
+        else:
+            from .engine import highlight
 
-        from .engine.whoosh_query import _analyzer
-
-        frag = highlight.ContextFragmenter(maxchars=maxchars, surround=60)
-        s = highlight.highlight(body, frozenset(terms), _analyzer("body"), frag, _MarkFormatter(), top=2,
-                                scorer=highlight.BasicFragmentScorer)
+            s = highlight(body, terms, maxchars)
     if not s:
         s = body[:maxchars * 2]
     return _shorten(s, maxchars)

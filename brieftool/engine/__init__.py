@@ -43,4 +43,12 @@ def open_archive(location: str | Path | None = None, *, create: bool = False):
     return engine_class(location).open(location, create=create)
 
 
-__all__ = ["open_archive", "engine_class", "default_location", "is_remote"]
+def highlight(body: str, terms, maxchars: int) -> str:
+    """Mark ``terms`` (the default engine's terms) in a plain text: for a snippet made without a
+    reader (``search.snippet``)."""
+    from .whoosh_search import highlight as whoosh_highlight
+
+    return whoosh_highlight(body, terms, maxchars)
+
+
+__all__ = ["open_archive", "engine_class", "default_location", "is_remote", "highlight"]

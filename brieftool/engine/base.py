@@ -316,9 +316,10 @@ class Reader(abc.ABC):
         """What :meth:`snippet` should mark for this query (engine terms; opaque to callers)."""
 
     @abc.abstractmethod
-    def snippet(self, hit, brief: Brief, terms, maxchars: int) -> str:
-        """The best passages of the brief's body with matches between search.MARK_ON/MARK_OFF
-        (not yet shortened to one line); '' when nothing matches."""
+    def snippet(self, hit, body: str, terms, maxchars: int) -> str:
+        """The best passages of ``body`` (the hit's body, cut and cleaned by the caller) with the
+        matches between search.MARK_ON/MARK_OFF (not yet shortened to one line); '' when
+        nothing matches."""
 
     @abc.abstractmethod
     def respell(self, word: str) -> str | None:
@@ -328,6 +329,10 @@ class Reader(abc.ABC):
     def like(self, brief_id: str) -> tuple[Brief, list[str], object] | None:
         """`similar`: (the brief, its key terms, a query tree finding briefs like it), or None
         when the brief has no terms to go by. The caller masks the brief itself out."""
+
+    @abc.abstractmethod
+    def count(self, query, flt=None) -> int:
+        """How many briefs match (no hits loaded)."""
 
     @abc.abstractmethod
     def ids_with(self, kind: str, key: str) -> list[str]:
@@ -463,9 +468,9 @@ class Archive(abc.ABC):
         want = set(sources)
         return {s: v for s, v in self.source_stats().items() if s in want}
 
+    @abc.abstractmethod
     def reader(self) -> contextlib.AbstractContextManager[Reader]:
         """One consistent snapshot for a read command (``with archive.reader() as r``)."""
-        raise NotImplementedError
 
     # writing ---------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -473,6 +478,10 @@ class Archive(abc.ABC):
                **kw) -> contextlib.AbstractContextManager[Writer]:
         """A transaction: commit on success, cancel on error. ``on_wait`` is called once when it
         has to wait for another writer; gives up after ``lock_timeout`` seconds."""
+
+    @abc.abstractmethod
+    def dry_writer(self) -> Writer:
+        """A writer for a dry run: lookups as a real one, puts remembered, nothing written."""
 
     # maintenance -----------------------------------------------------------------------------
     @property
@@ -488,6 +497,17 @@ class Archive(abc.ABC):
                 with contextlib.suppress(OSError):
                     total += os.stat(os.path.join(root, f)).st_size
         return total
+
+    @abc.abstractmethod
+    def reindex(self, *, drop_bad: bool = False, lock_timeout: float = 30.0, on_wait=None,
+                on_progress=None):
+        """Rebuild the index from the stored records (returns ``maintain.ReindexResult``)."""
+
+    @classmethod
+    @abc.abstractmethod
+    def check(cls, location):
+        """Verify the archive at ``location`` without changing it (``maintain.CheckReport``); a
+        location holding no archive raises BriefError."""
 
 
 __all__ = ["Archive", "Reader", "Writer", "Found", "BriefError", "UsageError"]

@@ -266,6 +266,28 @@ class WhooshArchive(base.Archive):
         with self.ix.searcher() as s:
             yield s
 
+    @classmethod
+    def check(cls, location):
+        from .whoosh_maint import check_archive
+
+        return check_archive(location)
+
+    def reindex(self, **kw):
+        from .whoosh_maint import reindex
+
+        return reindex(self, **kw)
+
+    def dry_writer(self):
+        """A writer that looks things up like a real one and writes nothing (``add --dry-run``)."""
+        return _DryWriter(self, _ReaderOnly(self.ix))
+
+    @contextlib.contextmanager
+    def reader(self):
+        from .whoosh_search import WhooshReader
+
+        with self.ix.searcher() as s:
+            yield WhooshReader(s)
+
     def get(self, brief_id: str) -> Brief:
         with self.ix.searcher() as s:
             stored = s.document(id=brief_id)
@@ -602,3 +624,39 @@ class ArchiveWriter(base.Writer):
             with contextlib.suppress(Exception):
                 task.terminate()
                 task.join(5)
+
+
+class _ReaderOnly:
+    """Stands in for a Whoosh writer in a dry run: lookups only, nothing is written."""
+
+    def __init__(self, ix):
+        self._r = ix.reader()
+        self.schema = ix.schema
+
+    def reader(self):
+        return self._r
+
+    def delete_document(self, docnum):
+        pass
+
+    def add_document(self, **fields):
+        pass
+
+
+class _DryWriter(ArchiveWriter):
+    def put_fast(self, b, *, new=False):
+        self._pending[b.id] = b
+        self._by_sha[b.sha256] = b.id
+        if b.source:
+            self._by_source[b.source] = b.id
+        if b.raw_sha256:
+            self._by_raw[b.raw_sha256] = b.id
+        return True
+
+    @property
+    def changes(self):
+        return 0
+
+    @changes.setter
+    def changes(self, v):
+        pass

@@ -1,0 +1,296 @@
+"""The Whoosh engine's maintenance: checking an archive folder and rebuilding its index."""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import datetime as _dt
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from . import whoosh_compat  # noqa: F401  (before the first Whoosh import)
+
+from ..maintain import (MAX_PROBLEMS_PER_KIND, REINDEX_DIR, CheckReport, ReindexResult, _reason,  # noqa: E402
+                        iter_records, json_line, record_from_json, record_to_json, stored_to_json)
+from ..models import BriefError  # noqa: E402
+
+
+def check_archive(path: Path | str | None = None) -> CheckReport:
+    """Verify an archive without changing it: format version, the index opens and has the
+    current layout, every record is complete and well-formed, each text matches its sha256,
+    every id is unique and findable. A missing folder or a folder that is not an archive
+    raises BriefError (there is nothing to check)."""
+    from whoosh import index
+
+    from .whoosh import FORMAT_VERSION, INDEX_NAME, META_FILE, default_index_dir, make_schema
+    from .whoosh import WhooshArchive as Archive
+
+    path = Path(path) if path is not None else default_index_dir()
+    rep = CheckReport(str(path))
+    meta = path / META_FILE
+    try:
+        is_archive = meta.is_file()
+    except PermissionError:
+        raise BriefError(f"archive {path} cannot be read: permission denied") from None
+    if not is_archive:
+        Archive.open(path)  # raises the right message: no archive / not an archive
+        raise BriefError(f"{path} is not a brief archive (no {META_FILE})")  # pragma: no cover
+    try:
+        info = json.loads(meta.read_text("utf-8"))
+        rep.format = int(info["format"])
+    except PermissionError:
+        raise BriefError(f"archive {path} cannot be read: permission denied") from None
+    except (OSError, ValueError, KeyError, TypeError):
+        rep.problems.append(f"{META_FILE} is unreadable or has no format version (restore it from a backup, or "
+                            f"write {{\"format\": {FORMAT_VERSION}}} into it)")
+    if rep.format is not None and rep.format > FORMAT_VERSION:
+        rep.problems.append(f"the archive was written by a newer brief (format {rep.format}; this brief reads up "
+                            f"to {FORMAT_VERSION}): upgrade brief before using it")
+        return rep
+    if rep.format is not None and rep.format < FORMAT_VERSION:
+        rep.problems.append(f"the archive has the older format {rep.format}: run 'brief reindex' to upgrade it")
+    try:
+        ix = index.open_dir(str(path), indexname=INDEX_NAME)
+        searcher = ix.searcher()
+    except PermissionError:
+        raise BriefError(f"archive {path} cannot be read: permission denied") from None
+    except Exception as e:  # any damage to Whoosh's files
+        rep.problems.append(f"the index cannot be opened ({type(e).__name__}: {e}); restore from an export with "
+                            "'brief import' into a new archive")
+        return rep
+    with searcher:
+        _check_schema(ix.schema, make_schema(), rep)
+        _check_records(searcher, rep)
+    if (path / REINDEX_DIR).exists():
+        rep.notes.append(f"a 'brief reindex' is running or was interrupted: its work folder {REINDEX_DIR} is "
+                         "removed by the next reindex (the archive does not use it)")
+    return rep
+
+
+def _check_schema(have, want, rep: CheckReport) -> None:
+    from .whoosh import ADDED_FIELDS
+
+    hn, wn = set(have.names()), set(want.names()) - (set(ADDED_FIELDS) - set(have.names()))
+    diff = sorted(hn ^ wn)
+    changed = sorted(n for n in hn & wn if type(have[n]) is not type(want[n]))
+    if diff or changed:
+        rep.problems.append(f"the index has a different layout from this brief's (fields {', '.join(diff + changed)}): "
+                            "run 'brief reindex'")
+
+
+def _check_records(searcher, rep: CheckReport) -> None:
+    from .whoosh import doc_to_brief
+
+    r = searcher.reader()
+    ids: collections.Counter = collections.Counter()
+    shas: dict[str, list[str]] = collections.defaultdict(list)
+    per_kind: collections.Counter = collections.Counter()
+
+    def problem(kind: str, msg: str) -> None:
+        per_kind[kind] += 1
+        if per_kind[kind] <= MAX_PROBLEMS_PER_KIND:
+            rep.problems.append(msg)
+        elif per_kind[kind] == MAX_PROBLEMS_PER_KIND + 1:
+            rep.problems.append(f"(more problems of this kind: {kind}; not all are listed)")
+
+    docs = r.iter_docs()  # one record at a time: an archive may be larger than memory
+    while True:
+        try:
+            docnum, stored = next(docs)
+        except StopIteration:
+            break
+        except Exception as e:
+            rep.problems.append(f"the stored records cannot be read ({type(e).__name__}: {e}); restore from an "
+                                "export with 'brief import' into a new archive")
+            return
+        rep.briefs += 1
+        bid = stored.get("id")
+        name = f"brief {bid}" if isinstance(bid, str) and bid else f"record #{docnum}"
+        try:
+            d = stored_to_json(stored)
+            record_from_json(d, strict=True)
+            doc_to_brief(stored)
+        except ValueError as e:
+            problem("incomplete record", f"{name}: {e}")
+            continue
+        except Exception as e:
+            problem("incomplete record", f"{name}: cannot be read ({type(e).__name__}: {e})")
+            continue
+        ids[bid] += 1
+        shas[d["sha256"]].append(bid)
+        if not _indexed(r, "id", bid, docnum):
+            problem("not findable", f"{name}: not findable by its id (the index is inconsistent): run 'brief reindex'")
+        elif not _indexed(r, "sha256", d["sha256"], docnum):
+            problem("not findable",
+                    f"{name}: not findable by its hash (the index is inconsistent): run 'brief reindex'")
+    for bid, n in sorted(ids.items()):
+        if n > 1:
+            problem("duplicate id", f"id {bid} is used by {n} records: run 'brief reindex' (it gives the extra "
+                                    "records new ids)")
+    for sha, owners in shas.items():
+        if len(owners) > 1:
+            rep.notes.append(f"briefs {', '.join(sorted(owners))} have the same text")
+
+
+def _indexed(reader, fieldname: str, value: str, docnum: int) -> bool:
+    try:
+        return docnum in set(reader.postings(fieldname, value).all_ids())
+    except Exception:  # the term is missing from the index
+        return False
+
+
+# -- reindex ---------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _write_lock(archive, lock_timeout: float, on_wait: Callable[[], None] | None):
+    """Hold the archive's write lock (the one Whoosh writers take) without opening a writer."""
+    lock = archive.ix.lock("WRITELOCK")
+    deadline = time.monotonic() + lock_timeout
+    told = False
+    while True:
+        try:
+            got = lock.acquire(blocking=False)
+        except PermissionError:
+            raise BriefError(f"archive {archive.path} is not writable: permission denied") from None
+        if got:
+            break
+        if time.monotonic() >= deadline:
+            raise BriefError(f"archive {archive.path} is locked by another brief process; gave up after "
+                             f"{lock_timeout:g}s (raise --lock-timeout or BRIEF_LOCK_TIMEOUT)")
+        if not told and on_wait is not None:
+            on_wait()
+            told = True
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            lock.release()
+
+
+def _fsync_path(p: Path, *, directory: bool = False) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(p, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _ids_of(archive) -> Iterator[str]:
+    with archive.searcher() as s:
+        for stored in s.all_stored_fields():
+            i = stored.get("id")
+            if isinstance(i, str):
+                yield i
+
+
+def _write_meta(meta: Path, version: int) -> None:
+    try:
+        info = json.loads(meta.read_text("utf-8"))
+        if not isinstance(info, dict):
+            info = {}
+    except (OSError, ValueError):
+        info = {}
+    info["format"] = version
+    info["reindexed"] = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    from ..fsafe import replace_private
+
+    replace_private(meta, (json.dumps(info) + "\n").encode("utf-8"))  # brief.json.tmp: never via a link
+
+
+def reindex(archive, *, drop_bad: bool = False, lock_timeout: float = 30.0,
+            on_wait: Callable[[], None] | None = None,
+            on_progress: Callable[[int], None] | None = None) -> ReindexResult:
+    """Rebuild the index from the stored records with the current schema, then swap it in.
+
+    Under the write lock: read every record from the current index, write a fresh index
+    in ``<archive>/.reindex``, move its segment files into the archive folder (names no
+    current table of contents refers to) and finally write a table of contents of the next
+    generation pointing at them, by rename: the one atomic step. Until then the old index
+    is the archive; after it, the new one. Old files are then removed as after any commit.
+    Records that cannot be read stop the rebuild (nothing changed) unless ``drop_bad``.
+    Two records with one id: the second gets a new id (reported), or is dropped if identical.
+    """
+    from whoosh import index
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC, clean_files
+
+    from .whoosh import FORMAT_VERSION, INDEX_NAME, META_FILE, brief_to_doc, id_candidates, make_schema
+
+    res = ReindexResult()
+    root = Path(archive.path)
+    tmp = root / REINDEX_DIR
+    swapped = False
+    try:
+        with _write_lock(archive, lock_timeout, on_wait):
+            storage = FileStorage(str(root))
+            old = TOC.read(storage, INDEX_NAME)
+            from ..fsafe import remove_tree
+
+            remove_tree(tmp)  # left by an interrupted reindex (never referenced), or a planted link
+            tmp.mkdir(mode=0o700)  # fails rather than follow anything put back in its place
+            new_ix = index.create_in(str(tmp), make_schema(), indexname=INDEX_NAME)
+            # Segments as separate files, as `add` writes them (a reader then reads them on demand).
+            w = new_ix.writer(limitmb=256, compound=False)
+            try:
+                errors: list[str] = []
+                seen: dict[str, bytes] = {}  # id -> digest of the record kept under it
+                taken: set[str] = set()
+                records = list(_ids_of(archive))
+                taken.update(records)
+                for b in iter_records(archive, errors):
+                    digest = hashlib.sha256(json_line(record_to_json(b))).digest()
+                    if b.id in seen:
+                        if seen[b.id] == digest:
+                            res.duplicates += 1
+                            continue
+                        fresh = next(c for c in id_candidates(b.sha256) if c not in taken)
+                        res.renamed.append((b.id, fresh))
+                        b = b.replace(id=fresh)
+                    seen[b.id] = digest
+                    taken.add(b.id)
+                    w.add_document(**brief_to_doc(b))
+                    res.briefs += 1
+                    if on_progress:
+                        on_progress(res.briefs)
+                seen.clear()
+                if errors and not drop_bad:
+                    raise BriefError(f"{len(errors)} record{'s' if len(errors) > 1 else ''} cannot be read "
+                                     f"({errors[0]}{'; …' if len(errors) > 1 else ''}); nothing was changed "
+                                     "(run 'brief reindex --drop-bad' to rebuild without them)")
+                res.dropped = errors
+                w.commit(optimize=True)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    w.cancel()
+                raise
+            built = TOC.read(FileStorage(str(tmp)), INDEX_NAME)
+            segpat = TOC._segment_pattern(INDEX_NAME)
+            for name in sorted(os.listdir(tmp)):
+                if segpat.match(name):
+                    _fsync_path(tmp / name)
+                    os.replace(tmp / name, root / name)
+            _fsync_path(root, directory=True)
+            # The swap: a table of contents of the next generation, written by rename.
+            gen = old.generation + 1
+            TOC(built.schema, built.segments, gen).write(storage, INDEX_NAME)
+            swapped = True
+            _fsync_path(root, directory=True)
+            clean_files(storage, INDEX_NAME, gen, built.segments)
+            shutil.rmtree(tmp, ignore_errors=True)
+            _write_meta(root / META_FILE, FORMAT_VERSION)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if swapped:  # the new index is in place; only the clean-up or brief.json failed
+            raise BriefError(f"reindex of {root} finished, but tidying up failed: {_reason(e)} "
+                             "(run 'brief check')") from None
+        raise BriefError(f"reindex of {root} failed: {_reason(e)}; the archive is unchanged") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return res

@@ -1,0 +1,306 @@
+"""The Whoosh engine's reader: searching, sorting, facets, highlighting, spelling and "more like
+this" over one searcher (a consistent snapshot). Implements ``base.Reader``."""
+
+from __future__ import annotations
+
+import re
+
+from . import whoosh_compat  # noqa: F401  (before the first Whoosh import)
+
+from whoosh import query as Q  # noqa: E402
+
+from .. import querytree as T  # noqa: E402
+from ..models import Brief, norm_tag  # noqa: E402
+from . import base  # noqa: E402
+from .whoosh_query import _analyzer, analyze, compile_query  # noqa: E402
+
+SIMILAR_TERMS = 15  # key terms of a brief that `similar` searches for
+# What `brief tags/authors/orgs` count: kind -> the index field holding each one's lowercased keys.
+KIND_FIELDS = {"tag": "tag", "author": "author_key", "org": "org_key"}
+
+
+def _term(t) -> str:
+    return t.decode("utf-8") if isinstance(t, bytes) else t
+
+
+class WhooshReader(base.Reader):
+    def __init__(self, searcher):
+        self.s = searcher
+
+    # -- search ----------------------------------------------------------------------------
+    def _wq(self, node):
+        return compile_query(node) if isinstance(node, T.Node) else node
+
+    def search(self, query, flt=None, *, sort: str = "relevance", reverse: bool = False,
+               limit: int | None = None, mask=None) -> base.Found:
+        q, f = self._wq(query), self._wq(flt)
+        if isinstance(mask, base.Found):
+            mask = mask.handle.docs()
+        elif isinstance(mask, T.Node):
+            mask = self._wq(mask)
+        if sort == "relevance":
+            r = self.s.search(q, filter=f, mask=mask, limit=limit)
+        else:
+            r = self.s.search(q, filter=f, mask=mask, limit=limit, sortedby=_sortedby(sort, reverse))
+        return base.Found(list(r), len(r), r)
+
+    def count(self, query, flt=None) -> int:
+        return len(self.s.search(self._wq(query), filter=self._wq(flt), limit=1))
+
+    def brief(self, hit) -> Brief:
+        from .whoosh import doc_to_brief
+
+        return doc_to_brief(hit.fields())
+
+    def get(self, brief_id: str) -> Brief | None:
+        from .whoosh import doc_to_brief
+
+        stored = self.s.document(id=brief_id)
+        return doc_to_brief(stored) if stored is not None else None
+
+    # -- facets ----------------------------------------------------------------------------
+    def facets(self, found) -> dict:
+        docs: set = set()
+        for f in found:
+            docs |= set(f.handle.docs())
+        return facet_counts(self.s, docs)
+
+    # -- snippets --------------------------------------------------------------------------
+    def highlight_terms(self, query) -> set:
+        """The title/body terms to mark in snippets (prefix and fuzzy terms expanded to the
+        archive's terms they match)."""
+        q = self._wq(query)
+        out = set()
+        try:
+            q = q.simplify(self.s.reader())
+        except Exception:  # pragma: no cover - highlighting is a nicety, never an error
+            pass
+        for fieldname, t in q.iter_all_terms(phrases=True):
+            if fieldname in ("title", "body"):
+                out.add(_term(t))
+        return out
+
+    def snippet(self, hit, body: str, terms, maxchars: int) -> str:
+        return highlight(body, terms, maxchars)
+
+    # -- did you mean ----------------------------------------------------------------------
+    def respell(self, word: str) -> str | None:
+        """The nearest word of the archive that more briefs use than ``word``, or None."""
+        from whoosh.support.levenshtein import distance
+
+        reader = self.s.reader()
+
+        def df(stem: str) -> int:
+            return reader.doc_frequency("body", stem) + reader.doc_frequency("title", stem)
+
+        stems = analyze("body", word)
+        if len(stems) != 1 or len(word) < 3 or word.isdigit():
+            return None
+        stem = stems[0]
+        have = df(stem)
+        if have >= 3:  # a word of the archive: leave it
+            return None
+        best = None
+        for maxdist in (1, 2) if len(stem) >= 5 else (1,):
+            cands = [c for c in reader.terms_within("body", stem, maxdist, prefix=1) if c != stem]
+            scored = [(df(c), c) for c in cands]
+            scored = [x for x in scored if x[0] > have]
+            if scored:
+                best = max(scored)[1]
+                break
+        if best is None:
+            return None
+        return _surface(self.s, best, word, distance)
+
+    # -- more like this --------------------------------------------------------------------
+    def like(self, brief_id: str):
+        from whoosh import classify
+
+        from .whoosh import doc_to_brief
+
+        docnum = self.s.document_number(id=brief_id)
+        if docnum is None:
+            return None
+        source = doc_to_brief(self.s.stored_fields(docnum))
+        text = f"{source.title}\n{source.body}"
+        kts = self.s.key_terms_from_text("body", text, numterms=SIMILAR_TERMS, model=classify.Bo1Model,
+                                         normalize=True) if text.strip() else []
+        if not kts:
+            return source, [], None
+        return source, [w for w, _ in kts], T.Like(brief_id, tuple(kts))
+
+    # -- names -----------------------------------------------------------------------------
+    def ids_with(self, kind: str, key: str) -> list[str]:
+        r = self.s.reader()
+        docs = live_docs(r, KIND_FIELDS[kind], lambda k: k == key)
+        nums = sorted(set().union(*docs.values())) if docs else []
+        return [r.stored_fields(d)["id"] for d in nums]
+
+
+def live_docs(reader, fieldname: str, pred=None) -> dict[str, set[int]]:
+    """{name key: live document numbers} for the terms of a keyword field (``pred`` filters keys).
+    Reads the term index only: no stored record is loaded."""
+    out: dict[str, set[int]] = {}
+    if fieldname not in reader.indexed_field_names():
+        return out
+    for t in reader.lexicon(fieldname):
+        key = base.name_key(_term(t))
+        if not key or (pred is not None and not pred(key)):
+            continue
+        docs = [d for d in reader.postings(fieldname, t).all_ids() if not reader.is_deleted(d)]
+        if docs:
+            out.setdefault(key, set()).update(docs)
+    return out
+
+
+# -- sorting --------------------------------------------------------------------------------------
+def _sortedby(sort: str, reverse: bool):
+    from whoosh import sorting
+
+    if sort == "date":  # newest first by default; undated briefs last either way
+        return _date_facet(newest_first=not reverse)
+    if sort == "added":
+        return sorting.FieldFacet("added", reverse=not reverse)
+    if sort == "title":
+        return sorting.FieldFacet("title_sort", reverse=reverse)
+    if sort == "date-field":  # the plain date column, newest first (curate's bulk selection)
+        return sorting.FieldFacet("date", reverse=not reverse)
+    raise ValueError(f"unknown sort {sort!r}")
+
+
+def _date_facet(newest_first: bool):
+    """Sort by the date column, undated briefs last in both directions (Whoosh's own date
+    facet puts them first when newest come first). Reads the column's raw numbers: fast."""
+    from whoosh import sorting
+
+    class Categorizer(sorting.Categorizer):
+        def set_searcher(self, segment_searcher, docoffset):
+            r = segment_searcher.reader()
+            self._missing = r.schema["date"].column_type.default_value(False)
+            self._col = r.column_reader("date", translate=False)
+
+        def key_for(self, matcher, docid):
+            v = self._col[docid]
+            if v == self._missing:
+                return (1, 0)
+            return (0, -v if newest_first else v)
+
+    class DateFacet(sorting.FacetType):
+        def categorizer(self, global_searcher):
+            return Categorizer()
+
+    return DateFacet()
+
+
+# -- facets ---------------------------------------------------------------------------------------
+def facet_counts(searcher, docs) -> dict:
+    """Counts of tags, authors, organizations and years over the documents ``docs``.
+
+    Read from the index's term lists (no record is loaded to count); each value is shown as
+    written in one of the briefs that carry it. Each facet: [(value, count), ...], most
+    frequent first (years: newest first)."""
+    docs = docs if isinstance(docs, (set, frozenset)) else set(docs)
+    reader = searcher.reader()
+    out = {}
+    for name, fieldname in (("tags", "tag"), ("authors", "author_key"), ("organizations", "org_key"),
+                            ("years", "year")):
+        counts: list[tuple[str, int, int]] = []
+        if docs:
+            for term in reader.lexicon(fieldname):
+                ids = reader.postings(fieldname, term).all_ids()
+                n, first = 0, None
+                for d in ids:
+                    if d in docs:
+                        n += 1
+                        if first is None:
+                            first = d
+                if n:
+                    counts.append((_term(term), n, first))
+        values = []
+        for key, n, first in counts:
+            values.append((key if name == "years" else _display(searcher, name, key, first), n))
+        if name == "years":
+            values.sort(key=lambda v: v[0], reverse=True)
+        else:
+            values.sort(key=lambda v: (-v[1], v[0].casefold()))
+        out[name] = values
+    return out
+
+
+def _display(searcher, facet: str, key: str, docnum: int) -> str:
+    """A facet key (lowercased) as written in the brief ``docnum``."""
+    rec = searcher.stored_fields(docnum).get("rec", {})
+    if facet == "tags":
+        cands = rec.get("tags", [])
+        match = lambda v: norm_tag(v.replace(",", " ")) == key  # noqa: E731
+    elif facet == "authors":
+        cands = rec.get("authors", [])
+        match = lambda v: v.replace(",", " ").strip().lower() == key  # noqa: E731
+    else:
+        cands = [rec.get("organization", "")]
+        match = lambda v: v.replace(",", " ").strip().lower() == key  # noqa: E731
+    for v in cands:
+        if v and match(v):
+            return v
+    return key
+
+
+# -- did you mean ---------------------------------------------------------------------------------
+def _surface(searcher, stem: str, typed: str, distance) -> str:
+    """A word of the archive whose stem is ``stem``, the one closest to what was typed
+    (``sanction`` -> ``sanctions`` for ``sanctons``)."""
+    from whoosh.lang.porter import stem as porter
+
+    forms: dict[str, int] = {}
+    m = searcher.reader().postings("body", stem)
+    for i, docnum in enumerate(m.all_ids()):
+        if i >= 3:
+            break
+        body = searcher.stored_fields(docnum).get("text", "")
+        for w in re.findall(r"\w+", body.lower()):
+            if w[:1] == stem[:1] and porter(w) == stem:
+                forms[w] = forms.get(w, 0) + 1
+    if not forms:
+        return stem
+    return min(forms, key=lambda w: (distance(w, typed), -forms[w], w))
+
+
+# -- snippets -------------------------------------------------------------------------------------
+class _MarkFormatter:
+    """Whoosh formatter that wraps matches in private-use markers (rendered as styles later)."""
+
+    between = " … "
+
+    def __call__(self, text, fragments):
+        return self.format(fragments)
+
+    def format(self, fragments, replace=False):
+        return self.between.join(self.format_fragment(f) for f in fragments)
+
+    def format_fragment(self, fragment, replace=False):
+        from ..search import MARK_OFF, MARK_ON
+
+        out, index, text = [], fragment.startchar, fragment.text
+        for t in fragment.matches:
+            if t.startchar < index:
+                continue
+            out.append(text[index:t.startchar])
+            out.append(MARK_ON + text[t.startchar:t.endchar] + MARK_OFF)
+            index = t.endchar
+        out.append(text[index:fragment.endchar])
+        return "".join(out)
+
+
+def highlight(body: str, terms, maxchars: int) -> str:
+    """The best two passages of ``body`` with the words whose terms are in ``terms`` marked;
+    '' when none match (``body`` is already cut and cleaned of markers by the caller)."""
+    if not terms:
+        return ""
+    from whoosh import highlight as wh
+
+    frag = wh.ContextFragmenter(maxchars=maxchars, surround=60)
+    return wh.highlight(body, frozenset(terms), _analyzer("body"), frag, _MarkFormatter(), top=2,
+                        scorer=wh.BasicFragmentScorer)
+
+
+__all__ = ["WhooshReader", "facet_counts", "live_docs", "highlight", "Q"]
