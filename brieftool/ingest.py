@@ -369,7 +369,7 @@ def _read_one(job) -> Prepared | AddResult:
                 reason = sniff(fh.read(64 * 1024), os.path.basename(path))
             if reason:
                 raise BinaryFileError(reason)
-        d = read_path(path)
+        d = read_path(path, on_page=_page_hook(path))
         p = prepare(source, overrides=ov, known_tags=_known_tags, vocabulary=_vocabulary,
                     size=d.size, mtime_ns=d.mtime_ns, doc=d)
     except BinaryFileError as e:
@@ -395,6 +395,16 @@ def _read_chunk(jobs: list) -> list:
 # stops cleanly) and, on Linux, die with the parent: a killed `brief add` leaves no process
 # behind that would keep the archive's lock file open.
 _RUN_PID: int | None = None
+# ``on_page`` of the current run: pages read of a long PDF, reported from this process only
+# (a file read by a worker process has no one to tell).
+_PAGE_PROGRESS: Callable[[str, int, int], None] | None = None
+
+
+def _page_hook(path: str):
+    cb = _PAGE_PROGRESS
+    if cb is None or os.getpid() != _RUN_PID:
+        return None
+    return lambda i, n: cb(path, i, n)
 
 
 def _after_fork_in_child() -> None:
@@ -645,8 +655,12 @@ def ingest(archive, paths: Iterable[str], opts: AddOptions | None = None, *,
            on_total: Callable[[int], None] | None = None,
            on_advance: Callable[[int], None] | None = None,
            on_phase: Callable[[str], None] | None = None,
-           stop: Callable[[], bool] | None = None) -> Summary:
+           stop: Callable[[], bool] | None = None,
+           on_page: Callable[[str, int, int], None] | None = None) -> Summary:
     """Add files, folders, globs and '-' (standard input) to ``archive``; see the module docstring.
+
+    ``on_page(path, i, n)``: page i of n of a PDF read in this process has been read (a long
+    PDF's progress).
 
     ``on_total(n)`` is called once the inputs are known (n entries); ``on_advance(k)`` as k
     more are decided; ``on_phase("committing")``/``on_phase("adding")`` around each commit;
@@ -656,7 +670,7 @@ def ingest(archive, paths: Iterable[str], opts: AddOptions | None = None, *,
     """
     from .walk import Walker
 
-    global _RUN_PID
+    global _RUN_PID, _PAGE_PROGRESS
     opts = opts or AddOptions()
     t0 = time.monotonic()
     summary = Summary(dry_run=opts.dry_run)
@@ -731,6 +745,7 @@ def ingest(archive, paths: Iterable[str], opts: AddOptions | None = None, *,
     global _known_tags, _vocabulary
     _known_tags, _vocabulary = known, vocab
     _RUN_PID = os.getpid()
+    _PAGE_PROGRESS = on_page
     pool = None
     try:
         if parallel:
@@ -770,6 +785,7 @@ def ingest(archive, paths: Iterable[str], opts: AddOptions | None = None, *,
         batches.flush()  # the last batch is committed
     finally:
         _RUN_PID = None
+        _PAGE_PROGRESS = None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
     summary.not_done = summary.inputs - emitted

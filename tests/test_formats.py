@@ -188,3 +188,16 @@ def test_open_a_brief_from_standard_input(cli):
     bid = cli("add", "-", "--json", input="Piped brief\n\nFrom a pipe, no file.\n").json[0]["id"]
     r = cli("open", bid, "--print")
     assert r.exit_code == 1 and "standard input" in r.stderr and r.stdout == ""
+
+
+def test_a_long_pdf_reports_its_pages_read(tmp_path):
+    from brieftool.engine import open_archive
+    from brieftool.ingest import AddOptions, ingest
+
+    pages = [lines_at(72, 100, [f"Page {i} of a long report on river basin number {i * 7}."]) for i in range(60)]
+    p = write(tmp_path / "long.pdf", make_pdf(pages))
+    seen = []
+    s = ingest(open_archive(tmp_path / "arch", create=True), [str(p)], AddOptions(),
+               on_page=lambda path, i, n: seen.append((path, i, n)))
+    assert s.added == 1
+    assert seen == [(str(p), i, 60) for i in range(1, 61)]

@@ -18,6 +18,7 @@ Output of a run (add or sync):
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -30,6 +31,7 @@ from .options import FollowLinksOpt, on_wait, settings
 from ..models import BriefError, UsageError
 
 FEW = 50  # up to this many inputs, every input gets its line
+PAGES_SHOWN = 50  # a PDF with at least this many pages shows its reading progress on a terminal
 
 
 class RunOutput:
@@ -43,6 +45,7 @@ class RunOutput:
         self._json_open = False
         self._progress = None
         self._task = None
+        self._pages = None
 
     # progress -----------------------------------------------------------------------------
     def start(self, total: int) -> None:
@@ -87,10 +90,38 @@ class RunOutput:
         if self._progress is not None:
             self._progress.update(self._task, description=name)
 
+    def page(self, path: str, i: int, n: int) -> None:
+        """A long PDF's pages: in the bar's description, or a bar of its own for a single file."""
+        from .. import render
+
+        if n < PAGES_SHOWN or self.quiet or self.as_json or not render.err_console().is_terminal:
+            return
+        name = render.one_line(os.path.basename(path))
+        if self._progress is not None:
+            if i == n:
+                self._progress.update(self._task, description="adding")
+            elif i % 10 == 1:
+                self._progress.update(self._task, description=f"reading {name} page {i:,}/{n:,}")
+            return
+        if i == 1 or self._pages is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._pages = Progress(TextColumn(f"reading {name} pages"), BarColumn(), MofNCompleteColumn(),
+                                   TimeElapsedColumn(), console=render.err_console(), transient=True)
+            self._page_task = self._pages.add_task("pages", total=n)
+            self._pages.start()
+        self._pages.update(self._page_task, completed=i)
+        if i == n:
+            self._pages.stop()
+            self._pages = None
+
     def stop(self) -> None:
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+        if self._pages is not None:
+            self._pages.stop()
+            self._pages = None
 
     # results ------------------------------------------------------------------------------
     @property
@@ -245,7 +276,8 @@ def run(archive, paths, opts, out: RunOutput):
 
         try:
             return ingest(archive, paths, opts, on_result=out.result, on_total=out.start,
-                          on_advance=out.advance, on_phase=phase, stop=ctrl_c.flag.is_set)
+                          on_advance=out.advance, on_phase=phase, stop=ctrl_c.flag.is_set,
+                          on_page=out.page)
         finally:
             out.stop()
 
