@@ -201,3 +201,27 @@ def test_a_long_pdf_reports_its_pages_read(tmp_path):
                on_page=lambda path, i, n: seen.append((path, i, n)))
     assert s.added == 1
     assert seen == [(str(p), i, 60) for i in range(1, 61)]
+
+
+def test_an_archive_made_before_raw_hashes_reads_checks_and_gains_them(cli, tmp_path, archive_dir):
+    """An index whose schema has no raw_sha256 field (made by an earlier brief) still works."""
+    from whoosh import fields, index
+
+    from brieftool.engine.whoosh import INDEX_NAME, META_FILE, make_schema
+
+    schema = make_schema()
+    old = fields.Schema(**{n: schema[n] for n in schema.names() if n != "raw_sha256"})
+    archive_dir.mkdir()
+    index.create_in(str(archive_dir), old, indexname=INDEX_NAME)
+    (archive_dir / META_FILE).write_text('{"format": 1, "created": "2026-01-01T00:00:00+00:00"}\n')
+    assert cli("check").exit_code == 0
+    data = brief_pdf()
+    a = write(tmp_path / "a.pdf", data)
+    b = write(tmp_path / "b.pdf", data)
+    first = cli("add", a, "--json").json[0]
+    assert first["status"] == "added"
+    assert "raw_sha256" in index.open_dir(str(archive_dir), indexname=INDEX_NAME).schema.names()
+    second = cli("add", b, "--json").json[0]
+    assert (second["status"], second["id"]) == ("unchanged", first["id"])
+    r = cli("check")
+    assert r.exit_code == 0, r
