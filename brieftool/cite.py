@@ -377,13 +377,31 @@ def prose(items: Sequence[dict], style: str, *, markup: str = "plain") -> list[s
     return out
 
 
+_MD = re.compile(r"([\\`*_<>|])")
+
+
+def md_escape(s: str) -> str:
+    """Text as literal Markdown: emphasis, code, HTML and table characters escaped, and a ']'
+    never followed by '(' or '[' (so no link can be formed)."""
+    return _MD.sub(r"\\\1", s).replace("](", "]\\(").replace("][", "]\\[")
+
+
 def _html_to_markdown(s: str) -> str:
+    """citeproc's HTML as Markdown: <i> as *…*, <b> as **…**, every other character literal
+    (Markdown's markup characters from the brief's fields escaped)."""
     import html
 
-    s = re.sub(r"</?i>", "*", s)
-    s = re.sub(r"</?b>", "**", s)
-    s = re.sub(r"<[^>]+>", "", s)
-    return html.unescape(s)
+    out = []
+    for tok in re.split(r"(<[^>]+>)", s):
+        if tok in ("<i>", "</i>"):
+            out.append("*")
+        elif tok in ("<b>", "</b>"):
+            out.append("**")
+        elif tok.startswith("<") and tok.endswith(">"):
+            continue
+        else:
+            out.append(md_escape(html.unescape(tok)))
+    return "".join(out)
 
 
 # -- the formats together ------------------------------------------------------------------------

@@ -46,7 +46,7 @@ CSV_KEYS = ("id", "date", "title", "authors", "tags", "type", "organization", "s
             "words")
 # Keys added after the first archive format: records written before them lack them.
 OPTIONAL_KEYS = ("url", "format", "pages", "raw_sha256")
-EXPORT_FORMATS = ("jsonl", "csv")
+EXPORT_FORMATS = ("jsonl", "csv", "bibtex", "ris", "csl-json", "markdown")
 
 _ID = re.compile(r"^[0-9a-z]{1,8}$")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -200,22 +200,39 @@ def json_line(d: dict) -> bytes:
     return json_text(json.dumps(d, ensure_ascii=False)).encode("utf-8") + b"\n"
 
 
-def export_records(archive, out: BinaryIO, fmt: str = "jsonl") -> ExportResult:
-    """Write every record to a binary stream as JSON Lines (lossless) or CSV (metadata)."""
+def export_records(archive, out: BinaryIO, fmt: str = "jsonl", *, briefs: Iterable[Brief] | None = None,
+                   **reading_list) -> ExportResult:
+    """Write every record (or only ``briefs``, a selection) to a binary stream: JSON Lines
+    (lossless; a whole archive's export ends with its saved searches), CSV (metadata), or a
+    reading list (bibtex, ris, csl-json, markdown: see readinglist.py; ``reading_list`` are its
+    options)."""
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"unknown export format {fmt!r} (choose {', '.join(EXPORT_FORMATS)})")
     res = ExportResult()
+    records = iter_records(archive, res.errors) if briefs is None else iter(briefs)
     if fmt == "jsonl":
-        for b in iter_records(archive, res.errors):
+        for b in records:
             out.write(json_line(record_to_json(b)))
             res.count += 1
+        if briefs is None:
+            from .saved import export_lines
+
+            for d in export_lines(archive):
+                out.write(json_line(d))
+    elif fmt not in ("jsonl", "csv"):
+        from .readinglist import write
+
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="\n", write_through=True)
+        res.count = write(text, list(records), fmt, **reading_list)
+        text.flush()
+        text.detach()
     else:
         from .render import write_csv
 
         text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
 
         def rows():
-            for b in iter_records(archive, res.errors):
+            for b in records:
                 j = b.to_json()
                 res.count += 1
                 yield [j[k] for k in CSV_KEYS]
@@ -227,7 +244,7 @@ def export_records(archive, out: BinaryIO, fmt: str = "jsonl") -> ExportResult:
     return res
 
 
-def export_to_path(archive, dest: Path | str, fmt: str = "jsonl") -> ExportResult:
+def export_to_path(archive, dest: Path | str, fmt: str = "jsonl", **kw) -> ExportResult:
     """Export to a file: written to a private temporary file next to it, renamed when complete
     (an interrupted export never leaves a truncated file under the destination name)."""
     dest = Path(dest)
@@ -240,7 +257,7 @@ def export_to_path(archive, dest: Path | str, fmt: str = "jsonl") -> ExportResul
         raise BriefError(f"cannot export to {dest}: {_reason(e)}") from None
     try:
         with os.fdopen(fd, "wb") as f:
-            res = export_records(archive, f, fmt)
+            res = export_records(archive, f, fmt, **kw)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, dest)

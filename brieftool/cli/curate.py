@@ -11,7 +11,7 @@ from typing import List, Optional
 import typer
 
 from .app import app
-from .options import filters, on_wait, settings
+from .options import expand_saved, filters, on_wait, settings
 from ..models import BriefError, UsageError
 
 PREVIEW_ROWS = 20
@@ -129,7 +129,7 @@ def tag_cmd(
     failed_ids = 0
     if bulk:
         flt = filters(tag, author, since, until, type_, org)
-        matching = curate.select_briefs(archive, query, flt)
+        matching = curate.select_briefs(archive, expand_saved(ctx, query), flt)
         plan = [(b, *curate.retag(b, to_add, to_remove)[:2]) for b in matching]
         todo = [(b, new) for b, new, changes in plan if changes]
         ops = " ".join([f"+{t}" for t in to_add] + [f"-{t}" for t in to_remove])
@@ -332,13 +332,6 @@ def _size(n: int) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _bar(count: int, top: int, width: int) -> str:
-    if not count:
-        return ""
-    eighths = max(1, round(count / top * width * 8))
-    return "█" * (eighths // 8) + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[eighths % 8]
-
-
 @app.command()
 def stats(
     ctx: typer.Context,
@@ -376,16 +369,12 @@ def stats(
     c.print(grid)
     unit, rows = curate.year_rows(st["per_year"])
     if rows:
-        most = max(n for _, n in rows)
-        width = max(10, min(50, c.width - 20))
-        chart = Table.grid(padding=(0, 1))
-        chart.add_column(justify="right", style="bold")
-        chart.add_column(style="cyan")
-        chart.add_column(justify="right")
-        for label, n in rows:
-            chart.add_row(label, _bar(n, most, width), f"{n:,}")
+        from .. import trend
+
         c.print(Text(f"\nBriefs per {unit}", style="bold"))
-        c.print(chart)
+        for line in trend.chart([label for label, _ in rows], {"": [float(n) for _, n in rows]},
+                                width=min(c.width, 100)):
+            c.print(Text(line), soft_wrap=True)
     for key, title in (("top_tags", "Top tags"), ("top_authors", "Top authors"),
                        ("top_organizations", "Top organizations")):
         if st[key]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
 from .app import app
-from .options import on_wait, settings
+from .options import (AuthorOpt, OrgOpt, QueryOpt, SinceOpt, TagOpt, TypeOpt, UntilOpt, expand_saved, filters,
+                      on_wait, settings)
 from ..models import BriefError, UsageError
 
 
@@ -26,24 +27,78 @@ def export(
                                          help="Write to FILE (replaced only once complete). Default: stdout."),
     fmt: str = typer.Option("jsonl", "--format", "-f", metavar="FORMAT",
                             help="jsonl: every field and the full text, one brief a line (for 'brief import'); "
-                                 "csv: metadata only."),
+                                 "csv: metadata only; bibtex, ris, csl-json: a bibliography; markdown: a "
+                                 "reading packet."),
+    query: Optional[str] = QueryOpt,
+    tag: Optional[List[str]] = TagOpt,
+    author: Optional[str] = AuthorOpt,
+    since: Optional[str] = SinceOpt,
+    until: Optional[str] = UntilOpt,
+    type_: Optional[str] = TypeOpt,
+    org: Optional[str] = OrgOpt,
+    style: Optional[str] = typer.Option(
+        None, "--style", metavar="STYLE",
+        help="The citation style of the markdown packet: apa, chicago or mla (default: 'cite-style' "
+             "in the config file when it is one of these, else apa)."),
 ):
-    """Write the whole archive out: a complete backup as JSON Lines, or metadata as CSV.
+    """Write the archive out: a complete backup as JSON Lines, metadata as CSV, or a reading list.
 
-    The export is one consistent snapshot, even while another brief process writes. A FILE is
+    Without --query or filters, the whole archive (a JSON Lines export then ends with the
+    saved searches, so that 'brief import' restores them). With them, only the briefs that
+    'brief list' would show, newest first. The markdown reading packet has one section per
+    brief: title, citation, date, authors, tags and, with --query, the best passage. The
+    export is one consistent snapshot, even while another brief process writes. A FILE is
     created readable by its owner only, like the archive.
     """
     from .. import render
     from ..maintain import EXPORT_FORMATS, export_records, export_to_path
 
     fmt = fmt.lower()
+    fmt = {"csljson": "csl-json", "md": "markdown", "bib": "bibtex"}.get(fmt, fmt)
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"unknown --format {fmt!r} for export (choose {', '.join(EXPORT_FORMATS)})")
+    selecting = query is not None or any(x for x in (tag, author, since, until, type_, org))
+    reading = fmt in ("bibtex", "ris", "csl-json", "markdown")
+    query = expand_saved(ctx, query)
+    flt = filters(tag, author, since, until, type_, org) if selecting else None
+    from ..query import parse
+
+    parsed = parse(query) if query and query.strip() else None
     archive = settings(ctx).open()
+    kw: dict = {}
+    if selecting or reading:
+        from ..search import list_briefs
+
+        kw["briefs"] = [h.brief for h in list_briefs(archive, flt=flt, query=parsed, limit=None).hits]
+    if fmt == "markdown":
+        from .. import config
+        from ..cite import check_style
+
+        chosen = check_style(style) if style is not None else config.current().get("cite-style")
+        if chosen not in ("apa", "chicago", "mla"):
+            if style is not None:
+                raise UsageError(f"--style {style} has no prose form for the packet (choose apa, chicago or mla)")
+            chosen = "apa"
+        kw["style"] = chosen
+        about = []
+        if query is not None:
+            about.append(f'query "{query if query.strip() else "(every brief)"}"')
+        for name, v in (("tag", ", ".join(tag or [])), ("author", author), ("since", since), ("until", until),
+                        ("type", type_), ("org", org)):
+            if v:
+                about.append(f"{name} {v}")
+        kw["about"] = " · ".join(about)
+        if parsed is not None and kw["briefs"]:
+            from ..search import search
+
+            hits = search(archive, parsed, flt=flt, limit=None, snippets=True, suggest=False).hits
+            kw["snippets"] = {h.brief.id: h.snippet for h in hits}
+    elif style is not None:
+        raise UsageError("--style is for --format markdown (use 'brief cite --style' for one style)")
     if file is None or file == "-":
-        res = export_records(archive, _binary_stdout(), fmt)
+        res = export_records(archive, _binary_stdout(), fmt, **kw)
     else:
-        res = export_to_path(archive, Path(file), fmt)
+        res = export_to_path(archive, Path(file), fmt, **kw)
         render.info(f"exported {res.count} brief{'s' if res.count != 1 else ''} to {file}")
     for e in res.errors:
         render.error(e + " (left out of the export)")
@@ -68,6 +123,7 @@ def import_cmd(
     """
     from .. import render
     from ..maintain import import_records, read_lines
+    from ..saved import import_saved, split_saved
 
     s = settings(ctx)
     if file == "-":
@@ -88,8 +144,10 @@ def import_cmd(
     try:
         archive = s.open(create=True)
         try:
-            results = import_records(archive, read_lines(stream), replace=replace,
+            saved_lines: list = []
+            results = import_records(archive, split_saved(read_lines(stream), saved_lines), replace=replace,
                                      lock_timeout=s.lock_timeout, on_wait=on_wait)
+            saved_results = import_saved(archive, saved_lines, replace=replace)
         except OSError as e:
             raise BriefError(f"cannot read {name}: {(e.strerror or str(e)).lower()}; nothing was imported") from None
     finally:
@@ -98,17 +156,27 @@ def import_cmd(
     counts = {k: 0 for k in ("imported", "replaced", "unchanged", "skipped", "failed")}
     for r in results:
         counts[r.status] += 1
+    saved_counts = {k: 0 for k in counts}
+    for r in saved_results:
+        saved_counts[r.status] += 1
     if as_json:
-        render.write_out(render.dumps([r.to_json() for r in results]) + "\n")
+        render.write_out(render.dumps([r.to_json() for r in results] + [r.to_json() for r in saved_results]) + "\n")
     else:
         for r in results:
             if r.status == "failed":
                 render.error(f"{name} line {r.line}: {r.error}")
             elif r.status == "skipped":
                 render.warn(f"skipped {name} line {r.line} ({r.id}): {r.error}")
+        for r in saved_results:
+            if r.status == "failed":
+                render.error(f"{name} line {r.line}: saved search {r.name}: {r.error}")
+            elif r.status == "skipped":
+                render.warn(f"skipped {name} line {r.line} (saved search @{r.name}): {r.error}")
         summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n or k == "imported")
+        if saved_results:
+            summary += "; saved searches: " + ", ".join(f"{n} {k}" for k, n in saved_counts.items() if n)
         render.write_out(summary + "\n")
-    if counts["failed"]:
+    if counts["failed"] or saved_counts["failed"]:
         raise typer.Exit(1)
 
 

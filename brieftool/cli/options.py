@@ -67,3 +67,12 @@ def filters(tag, author, since, until, type_, org):
     from ..query import filters
 
     return filters(tags=tag or (), author=author, since=since, until=until, type=type_, org=org)
+
+
+def expand_saved(ctx: typer.Context, text: Optional[str]) -> Optional[str]:
+    """A query with each @NAME replaced by its saved search (see saved.py); None stays None."""
+    if not text or "@" not in text:
+        return text
+    from ..saved import expand_query
+
+    return expand_query(settings(ctx).index, text)[0]

@@ -17,7 +17,7 @@ import typer
 
 from .app import app
 from .options import (AuthorOpt, FacetsOpt, FormatOpt, JsonOpt, OffsetOpt, OrgOpt, PageOpt, ReverseOpt, SinceOpt,
-                  TagOpt, TypeOpt, UntilOpt, QueryOpt, filters, output_format, settings)
+                  TagOpt, TypeOpt, UntilOpt, QueryOpt, expand_saved, filters, output_format, settings)
 from ..models import UsageError
 
 FACETS_SHOWN = 10  # values of each facet shown in the table
@@ -218,7 +218,7 @@ def search(
     fmt = output_format(fmt, as_json)
     check_facets(fmt, facets)
     limit, offset = page_window(limit, offset, page)
-    parsed = parse(query)  # a malformed query is a usage error, before the archive is opened
+    parsed = parse(expand_saved(ctx, query))  # a malformed query is a usage error, before the archive is opened
     flt = filters(tag, author, since, until, type_, org)
     archive = settings(ctx).open()
     res = do_search(archive, parsed, flt=flt, sort=sort, reverse=reverse, limit=limit, offset=offset,
@@ -255,7 +255,7 @@ def list_cmd(
     if sort.lower() not in ("date", "title", "added"):
         raise UsageError(f"unknown --sort {sort!r} for list (choose date, title or added)")
     limit, offset = page_window(limit, offset, page)
-    parsed = parse(query) if query is not None else None
+    parsed = parse(expand_saved(ctx, query)) if query is not None else None
     flt = filters(tag, author, since, until, type_, org)
     archive = settings(ctx).open()
     res = list_briefs(archive, flt=flt, sort=sort.lower(), reverse=reverse, limit=limit, offset=offset,
