@@ -14,7 +14,6 @@ there). ``bibtex``, ``ris`` and ``csl-json`` are written here from the same CSL 
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -420,7 +419,9 @@ def format_briefs(briefs: Iterable[Brief], style: str) -> str:
     briefs = list(briefs)
     items = [csl_item(b) for b in briefs]
     if style == "csl-json":
-        return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+        from .render import dumps
+
+        return dumps(items) + "\n"
     if style == "bibtex":
         keys = unique_keys(items)
         return "\n".join(bibtex_entry(i, k) for i, k in zip(items, keys))

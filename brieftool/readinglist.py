@@ -4,7 +4,6 @@ best passage for the query)."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import TextIO
@@ -81,7 +80,9 @@ def write(out: TextIO, briefs: Sequence[Brief], fmt: str, *, snippets: dict[str,
     if fmt == "markdown":
         out.write(markdown(briefs, heading=heading, about=about, snippets=snippets, style=style))
     elif fmt == "csl-json":
-        out.write(json.dumps([csl_item(b) for b in briefs], ensure_ascii=False, indent=2) + "\n")
+        from .render import dumps
+
+        out.write(dumps([csl_item(b) for b in briefs]) + "\n")
     elif fmt == "bibtex":
         items = [csl_item(b) for b in briefs]
         out.write("\n".join(bibtex_entry(i, k) for i, k in zip(items, unique_keys(items))))

@@ -44,8 +44,8 @@ def cite(
         raise typer.Exit(2)
     briefs = [archive.get(i) for i in good]
     text = C.format_briefs(briefs, style)
-    if style in ("apa", "chicago", "mla"):
-        text = "".join(render.safe(line) + "\n" for line in text.splitlines())
+    if style != "csl-json":  # (JSON is escaped already) control, bidi and zero-width characters shown escaped
+        text = render.safe(text)
     render.write_out(text)
     if errors:
         raise typer.Exit(1)
