@@ -128,17 +128,39 @@ def err_console():
     return _err_console
 
 
+def stderr_is_terminal() -> bool:
+    """Whether stderr may be a terminal for Rich (checked without importing Rich)."""
+    import os
+
+    if _err_console is not None or os.environ.get("FORCE_COLOR"):
+        return True
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _err_line(text: str, style: str) -> None:
+    """A line on stderr: through Rich (colour) on a terminal, else written as it is (what Rich
+    would write there too), so that a command whose output is for programs never imports Rich."""
+    if not stderr_is_terminal():
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+        return
+    err_console().print(text, soft_wrap=True, style=style)
+
+
 def error(message: str) -> None:
     """One line on stderr: 'Error: ...'."""
-    err_console().print("Error: " + one_line(message), soft_wrap=True, style="red")
+    _err_line("Error: " + one_line(message), "red")
 
 
 def warn(message: str) -> None:
-    err_console().print(one_line(message), soft_wrap=True, style="yellow")
+    _err_line(one_line(message), "yellow")
 
 
 def info(message: str) -> None:
-    err_console().print(one_line(message), soft_wrap=True, style="dim")
+    _err_line(one_line(message), "dim")
 
 
 def write_out(s: str) -> None:

@@ -225,3 +225,34 @@ def test_side_data_agrees_after_sigkill_at_each_commit_point(tmp_path, archive_d
             p.wait()
             side_agrees_with_records(archive_dir)
     assert killed >= 6, f"only {killed} runs were killed while running"
+
+
+# -- start-up -------------------------------------------------------------------------------------
+def test_output_for_programs_never_imports_rich(tmp_path, archive_dir):
+    """`--format json|jsonl|csv|ids` (and the --json of other commands) answer without Rich."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT, SEED
+
+    env = dict(os.environ, BRIEF_INDEX=str(archive_dir), PYTHONPATH=str(ROOT))
+
+    def modules(*args: str) -> tuple[str, str]:
+        p = subprocess.run([sys.executable, "-X", "importtime", "-m", "brieftool", *args], env=env,
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, (args, p.stderr[-500:])
+        return p.stdout, " ".join(ln.rsplit("|", 1)[-1].strip() for ln in p.stderr.splitlines() if "|" in ln)
+
+    out, mods = modules("add", str(SEED), "--json")
+    assert '"added"' in out and "rich" not in mods.split()
+    for args in (["search", "sanctions", "--format", "json"], ["search", "sanctions", "--format", "jsonl"],
+                 ["search", "sanctions", "--format", "csv"], ["search", "sanctions", "--format", "ids"],
+                 ["list", "--format", "json"], ["list", "--format", "ids"], ["stats", "--json"],
+                 ["tags", "--json"], ["export"]):
+        out, mods = modules(*args)
+        assert out.strip(), args
+        assert not [m for m in mods.split() if m == "rich" or m.startswith("rich.")], args
+    # ...while the table for people does use it
+    out, mods = modules("search", "sanctions")
+    assert "rich" in mods.split() and "sanctions" in out.lower()

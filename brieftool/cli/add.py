@@ -52,8 +52,10 @@ class RunOutput:
         from .. import render
 
         self.total = total
+        if self.quiet or total < 2 or not render.stderr_is_terminal():
+            return
         err = render.err_console()
-        if self.quiet or not err.is_terminal or total < 2:
+        if not err.is_terminal:
             return
         import time
 

@@ -339,9 +339,6 @@ def stats(
     as_json: bool = typer.Option(False, "--json", help="The figures as one JSON object."),
 ):
     """What the archive holds: briefs, words, dates, briefs per year, top tags and authors, size."""
-    from rich.table import Table
-    from rich.text import Text
-
     from .. import curate, render
 
     archive = settings(ctx).open()
@@ -349,6 +346,8 @@ def stats(
     if as_json:
         render.write_out(render.dumps(st) + "\n")
         return
+    from rich.table import Table  # only for people (JSON never imports rich)
+    from rich.text import Text
     c = render.console()
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
