@@ -1,6 +1,6 @@
 """The floor for bench/ingest: the same texts fed straight into a Whoosh writer.
 
-    python bench/_plain_writer.py CORPUS_DIR INDEX_DIR [--procs N]
+    python bench/_plain_writer.py CORPUS_DIR INDEX_DIR [--procs N]   (bench/ingest uses --procs 2)
 
 Same schema (``archive.make_schema()``) and the same documents as ``archive.brief_to_doc``,
 minus everything `brief add` does on top: no metadata extraction (the title is the first
@@ -26,7 +26,9 @@ def main(argv: list[str]) -> int:
     corpus, index_dir = Path(argv[0]), Path(argv[1])
     procs = int(argv[argv.index("--procs") + 1]) if "--procs" in argv else 1
     archive = Archive.open(index_dir, create=True)
-    kw = {"procs": procs, "multisegment": True} if procs > 1 else {}
+    kw = {"limitmb": 32, "compound": False}  # brief's writer settings (engine/whoosh.py, ingest._writer_kw)
+    if procs > 1:
+        kw.update(procs=procs, multisegment=True)
     w = archive.ix.writer(**kw)
     now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
     n = 0

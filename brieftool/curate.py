@@ -96,8 +96,8 @@ def _apply(w, ids: Iterable[str], fn: Modifier, *, dry_run: bool = False) -> lis
             continue
         new, changes, notes = fn(b)
         if changes and new != b:
-            if not dry_run:
-                w.put(new)
+            if not dry_run and not w.put_fast(new):  # delete by document number + add (not
+                w.put(new)                              # update_document, which looks in every segment)
             out.append(Change(b.id, "changed", new.title, changes, notes, before=b, after=new))
         else:
             out.append(Change(b.id, "unchanged", b.title, [], notes, before=b, after=b))

@@ -777,7 +777,7 @@ def ingest(archive, paths: Iterable[str], opts: AddOptions | None = None, *,
                 if on_advance:
                     on_advance(1)
                 batches.maybe_checkpoint()
-            if summary.interrupted and pool is not None:
+            if pool is not None:  # done (or interrupted): end the readers and wait for them
                 pool.shutdown(wait=True, cancel_futures=True)
                 pool = None
             if batches.pending() and on_phase:

@@ -394,6 +394,9 @@ class WhooshArchive(base.Archive):
                 raise
 
     def _acquire(self, lock_timeout: float, on_wait, **kw):
+        # Every writer writes segments as separate files: Whoosh copies a compound segment
+        # whole into memory for every reader that opens it (each search, each command).
+        kw.setdefault("compound", False)
         deadline = time.monotonic() + lock_timeout
         told = False
         while True:
