@@ -98,6 +98,9 @@ def _check_records(searcher, rep: CheckReport) -> None:
         elif per_kind[kind] == MAX_PROBLEMS_PER_KIND + 1:
             rep.problems.append(f"(more problems of this kind: {kind}; not all are listed)")
 
+    # Which documents each id and hash term points at, read from the term lists in one pass per
+    # segment (a lookup per record probed every segment: most of check's time).
+    indexed = {f: _term_docs(r, f) for f in ("id", "sha256")}
     docs = r.iter_docs()  # one record at a time: an archive may be larger than memory
     while True:
         try:
@@ -123,9 +126,9 @@ def _check_records(searcher, rep: CheckReport) -> None:
             continue
         ids[bid] += 1
         shas[d["sha256"]].append(bid)
-        if not _indexed(r, "id", bid, docnum):
+        if not _in(indexed["id"], bid, docnum):
             problem("not findable", f"{name}: not findable by its id (the index is inconsistent): run 'brief reindex'")
-        elif not _indexed(r, "sha256", d["sha256"], docnum):
+        elif not _in(indexed["sha256"], d["sha256"], docnum):
             problem("not findable",
                     f"{name}: not findable by its hash (the index is inconsistent): run 'brief reindex'")
     for bid, n in sorted(ids.items()):
@@ -137,11 +140,38 @@ def _check_records(searcher, rep: CheckReport) -> None:
             rep.notes.append(f"briefs {', '.join(sorted(owners))} have the same text")
 
 
-def _indexed(reader, fieldname: str, value: str, docnum: int) -> bool:
-    try:
-        return docnum in set(reader.postings(fieldname, value).all_ids())
-    except Exception:  # the term is missing from the index
-        return False
+def _term_docs(reader, fieldname: str) -> dict:
+    """{term: global document number, or a set of them} of one field, from the term lists: a
+    term of one document (ids and hashes, nearly always) carries its document in the term
+    list itself (Whoosh inlines such postings), so no posting list is read for it."""
+    out: dict = {}
+    for leaf, offset in reader.leaf_readers():
+        try:
+            terms = list(leaf.iter_field(fieldname))
+        except Exception:  # no such field in this segment
+            continue
+        for tbytes, ti in terms:
+            text = tbytes.decode("utf-8") if isinstance(tbytes, bytes) else tbytes
+            try:
+                nums = ([ti.min_id()] if ti.doc_frequency() == 1
+                        else list(leaf.postings(fieldname, text).all_ids()))
+            except Exception:  # a damaged posting list: the documents count as not findable
+                continue
+            for n in nums:
+                g = n + offset
+                have = out.get(text)
+                if have is None:
+                    out[text] = g
+                elif isinstance(have, set):
+                    have.add(g)
+                else:
+                    out[text] = {have, g}
+    return out
+
+
+def _in(term_docs: dict, value, docnum: int) -> bool:
+    have = term_docs.get(value)
+    return have == docnum or (isinstance(have, set) and docnum in have)
 
 
 # -- reindex ---------------------------------------------------------------------------------------
