@@ -24,8 +24,8 @@ The pipeline, for one run:
    committed, so a line saying "added" is always true. For big runs the writer is Whoosh's
    multi-process one (``procs=2, multisegment=True``). A batch checkpoint merges no segments
    (Whoosh re-sorts every posting of the segments it merges, which made the batch commits
-   the largest cost of a big add); the run's last commit merges only where many segments of
-   one size have piled up (``engine/whoosh.py``, ``tiered_merge``).
+   the largest cost of a big add); the run's last commit merges only small segments
+   (``engine/whoosh.py``, ``tiered_merge``).
 
 Files found by walking a folder (or a quoted glob) in a format that is not read (images,
 archives, EPUB: ``readers.BinaryFileError``) are ``skipped`` with the reason; a file named explicitly that is

@@ -91,15 +91,18 @@ def default_index_dir() -> Path:
 
 
 # -- merging ---------------------------------------------------------------------------------------
-# Whoosh merges segments by re-sorting every posting through its writer (measured: a merge of
-# all segments costs about what indexing them cost), so brief merges as little as it can:
-# batch checkpoints of a bulk add merge nothing (``NO_MERGE``), and every other commit merges
-# only where MERGE_FACTOR segments of one size class (1-9, 10-99, 100-999... live briefs) have
-# piled up, or where a segment is mostly deleted records. Each brief is then merged about once
-# per size class it climbs, never because a small commit came after a big one (Whoosh's default
-# policy, MERGE_SMALL, can merge nearly the whole archive to add one file). The segment count
-# stays bounded (below MERGE_FACTOR per size class); a search costs about the same on 2 or 40.
+# Whoosh merges segments by re-sorting every posting of them through its writer (measured: a
+# merge of all segments costs about what indexing them cost), so brief merges as little as it
+# can. Batch checkpoints of a bulk add merge nothing (``NO_MERGE``). Every other commit merges
+# only *small* segments (fewer than MERGE_BELOW live briefs: what single-file adds and small
+# edits leave), a size class (1-9, 10-99 briefs) at a time once MERGE_FACTOR of it have piled up,
+# and segments that are mostly deleted records (merging those is mostly dropping them). So no
+# commit ever pays for merging big segments (Whoosh's default, MERGE_SMALL, can merge nearly
+# the whole archive to add one file, and a size-tiered policy makes a bulk add's last commit
+# merge the run's own segments). Big segments stay as bulk adds wrote them: a search costs
+# about the same on 2 segments or 40 (measured), and `brief reindex` writes one.
 MERGE_FACTOR = 10
+MERGE_BELOW = 100
 
 
 def _size_class(seg) -> int:
@@ -112,7 +115,8 @@ def tiered_merge(writer, segments):
 
     by_class: dict[int, list] = {}
     for seg in segments:
-        by_class.setdefault(_size_class(seg), []).append(seg)
+        if seg.doc_count() < MERGE_BELOW:
+            by_class.setdefault(_size_class(seg), []).append(seg)
     merge = []
     for segs in by_class.values():
         if len(segs) >= MERGE_FACTOR:
