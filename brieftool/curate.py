@@ -56,6 +56,37 @@ class Change:
                 "error": self.error}
 
 
+# The fields a curation command can change, as `--json` reports them (old -> new).
+CHANGE_FIELDS = ("title", "authors", "date", "tags", "type", "organization", "source", "url")
+
+
+def _field_value(b: Brief, k: str):
+    v = getattr(b, k, None)
+    if k == "date":
+        return v.isoformat() if v else None
+    return list(v) if isinstance(v, list) else v
+
+
+def change_json(c: Change, *, dry_run: bool = False) -> dict:
+    """One brief a changing command touched, for --json: id, status, the changes as shown to
+    people, and ``fields``: {field: {"old": ..., "new": ...}} for each field that changed."""
+    fields = {}
+    if c.before is not None and c.after is not None:
+        for k in CHANGE_FIELDS:
+            old, new = _field_value(c.before, k), _field_value(c.after, k)
+            if old != new:
+                fields[k] = {"old": old, "new": new}
+    status = "would change" if dry_run and c.status == "changed" else c.status
+    return {"id": c.id, "status": status, "title": c.title, "changes": list(c.changes), "fields": fields,
+            "notes": list(c.notes), "error": c.error}
+
+
+def removed_json(b: Brief) -> dict:
+    """A removed brief, for --json: the record it was (old) and nothing (new)."""
+    return {"id": b.id, "status": "removed", "title": b.title, "changes": ["removed"], "old": b.to_json(),
+            "new": None}
+
+
 # -- removing -------------------------------------------------------------------------------------
 def remove_briefs(archive, ids: list[str], *, lock_timeout: float = 30.0, on_wait=None) -> list[Brief]:
     """Remove the briefs with these (full) ids; returns the records removed."""

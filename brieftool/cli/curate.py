@@ -15,6 +15,8 @@ from .options import expand_saved, filters, on_wait, settings
 from ..models import BriefError, UsageError
 
 PREVIEW_ROWS = 20
+CHANGE_JSON_HELP = ('JSON: one object per brief: id, status (changed, unchanged, failed, would change), '
+                    'changes, fields {FIELD: {"old", "new"}}, notes, error.')
 
 # `brief tag` takes -TAG as an argument, so its options have no short forms (a short option
 # would swallow the first letter of a tag such as -yesterday) and its help is --help only.
@@ -43,11 +45,20 @@ def _change_line(c, verb: str | None = None) -> None:
     render.console().print(line, soft_wrap=True)
 
 
-def _report(changes, *, dry_run: bool = False) -> tuple[int, int, int]:
-    """Print the per-brief lines; returns (changed, unchanged, failed)."""
+def _report(changes, *, dry_run: bool = False, as_json: bool = False, extra: list | None = None
+            ) -> tuple[int, int, int]:
+    """Print the per-brief lines (with ``as_json``: one JSON array, ``extra`` rows after them);
+    returns (changed, unchanged, failed)."""
     from .. import render
 
     n = {"changed": 0, "unchanged": 0, "failed": 0}
+    if as_json:
+        from ..curate import change_json
+
+        for c in changes:
+            n[c.status] += 1
+        render.write_out(render.dumps([change_json(c, dry_run=dry_run) for c in changes] + list(extra or [])) + "\n")
+        return n["changed"], n["unchanged"], n["failed"]
     for c in changes:
         n[c.status] += 1
         if c.status == "failed":
@@ -102,6 +113,7 @@ def tag_cmd(
     org: Optional[str] = typer.Option(None, "--org", help="Only briefs from this organization."),
     yes: bool = typer.Option(False, "--yes", help="Change briefs chosen by query without asking."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; change nothing."),
+    as_json: bool = typer.Option(False, "--json", help=CHANGE_JSON_HELP),
 ):
     """Add and remove tags: brief tag +TAG -TAG ID..., or by query with --query/filters.
 
@@ -127,12 +139,15 @@ def tag_cmd(
     s = settings(ctx)
     archive = s.open()
     failed_ids = 0
+    id_errors: list[str] = []
     if bulk:
         flt = filters(tag, author, since, until, type_, org)
         matching = curate.select_briefs(archive, expand_saved(ctx, query), flt)
         plan = [(b, *curate.retag(b, to_add, to_remove)[:2]) for b in matching]
         todo = [(b, new) for b, new, changes in plan if changes]
         ops = " ".join([f"+{t}" for t in to_add] + [f"-{t}" for t in to_remove])
+        if as_json and (not matching or not todo):
+            render.write_out("[]\n")
         if not matching:
             render.info("No brief matches; nothing changed.")
             return
@@ -147,7 +162,7 @@ def tag_cmd(
             changes = curate.modify(archive, [b.id for b, _ in todo], lambda b: curate.retag(b, to_add, to_remove),
                                     dry_run=True)
             render.info(head + ":")
-            _summary(*_report(changes, dry_run=True), dry_run=True)
+            _summary(*_report(changes, dry_run=True, as_json=as_json), dry_run=True)
             return
         if not yes:
             shown = [new for _, new in todo[:PREVIEW_ROWS]]
@@ -171,9 +186,11 @@ def tag_cmd(
         failed_ids = len(errors)
         if not ids:
             raise typer.Exit(2)
+        id_errors = errors
     changes = curate.tag_briefs(archive, ids, to_add, to_remove, dry_run=dry_run, lock_timeout=s.lock_timeout,
                                 on_wait=on_wait)
-    changed, unchanged, failed = _report(changes, dry_run=dry_run)
+    extra = [{"id": None, "status": "failed", "error": e} for e in id_errors]
+    changed, unchanged, failed = _report(changes, dry_run=dry_run, as_json=as_json, extra=extra)
     _summary(changed, unchanged, failed + failed_ids, dry_run=dry_run)
     if failed or failed_ids:
         raise typer.Exit(1)
@@ -195,6 +212,7 @@ def edit(
         None, "--clear", metavar="FIELD",
         help="Empty a field: title, authors, date, tags, type, org or source (repeatable)."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Show what would change; change nothing."),
+    as_json: bool = typer.Option(False, "--json", help=CHANGE_JSON_HELP),
 ):
     """Edit a brief's metadata; without options, in $EDITOR as 'key: value' lines.
 
@@ -223,6 +241,9 @@ def edit(
     c = curate.edit_brief(archive, bid, values, dry_run=dry_run, lock_timeout=s.lock_timeout, on_wait=on_wait)
     if c.status == "failed":
         raise BriefError(c.error or bid)
+    if as_json:
+        _report([c], dry_run=dry_run, as_json=True)
+        return
     _change_line(c, "would change" if dry_run and c.status == "changed" else None)
 
 
@@ -281,13 +302,13 @@ def orgs(ctx: typer.Context, sort: str = SortOpt, limit: int = CountLimitOpt, as
 
 
 # -- renames -------------------------------------------------------------------------------------
-def _rename_cmd(ctx: typer.Context, kind: str, old: str, new: str, dry_run: bool) -> None:
+def _rename_cmd(ctx: typer.Context, kind: str, old: str, new: str, dry_run: bool, as_json: bool = False) -> None:
     from .. import curate, render
 
     s = settings(ctx)
     archive = s.open()
     r = curate.rename(archive, kind, old, new, dry_run=dry_run, lock_timeout=s.lock_timeout, on_wait=on_wait)
-    changed, unchanged, failed = _report(r.changes, dry_run=dry_run)
+    changed, unchanged, failed = _report(r.changes, dry_run=dry_run, as_json=as_json)
     what = "tag" if kind == "tag" else "author"
     verb = "would rename" if dry_run else "renamed"
     msg = f"{verb.capitalize()} {what} {r.old!r} to {r.new!r} on {_plural(changed, 'brief')}"
@@ -307,9 +328,10 @@ def rename_tag(
     old: str = typer.Argument(..., metavar="OLD", help="The tag to rename (any case)."),
     new: str = typer.Argument(..., metavar="NEW", help="Its new name, as it should be written."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Show what would change; change nothing."),
+    as_json: bool = typer.Option(False, "--json", help=CHANGE_JSON_HELP),
 ):
     """Rename a tag on every brief that has it (merging into NEW if that tag exists)."""
-    _rename_cmd(ctx, "tag", old, new, dry_run)
+    _rename_cmd(ctx, "tag", old, new, dry_run, as_json)
 
 
 @app.command("rename-author")
@@ -318,9 +340,10 @@ def rename_author(
     old: str = typer.Argument(..., metavar="OLD", help="The author's full name as stored (any case)."),
     new: str = typer.Argument(..., metavar="NEW", help="The new name, as it should be written."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Show what would change; change nothing."),
+    as_json: bool = typer.Option(False, "--json", help=CHANGE_JSON_HELP),
 ):
     """Rename an author on every brief by them (merging into NEW if that author exists)."""
-    _rename_cmd(ctx, "author", old, new, dry_run)
+    _rename_cmd(ctx, "author", old, new, dry_run, as_json)
 
 
 # -- stats ---------------------------------------------------------------------------------------
@@ -392,19 +415,29 @@ def remove(
     ctx: typer.Context,
     ids: List[str] = typer.Argument(..., metavar="ID...", help="Brief ids (a unique prefix is enough)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    as_json: bool = typer.Option(False, "--json", help='JSON: [{"id", "status": "removed", "title", "old": '
+                                                      'the record, "new": null}].'),
 ):
     """Remove briefs from the archive (asks first unless --yes)."""
     from .. import render
-    from ..curate import remove_briefs
+    from ..curate import remove_briefs, removed_json
 
     s = settings(ctx)
     archive = s.open()
     briefs = archive.get_many(ids)
     if not yes:
         render.list_table(briefs, header=f"About to remove {len(briefs)} brief{'s' if len(briefs) != 1 else ''}:")
-        if not typer.confirm("Remove them?", default=False, err=True):
-            render.info("Nothing removed.")
+        try:
+            ok = typer.confirm("Remove them?", default=False, err=True)
+        except (typer.Abort, EOFError):  # no terminal to answer on (stdin closed): not confirmed
+            ok = None
+        if not ok:
+            render.info("Nothing removed." if ok is False else
+                        "not confirmed; nothing removed (pass --yes to remove without asking)")
             raise typer.Exit(1)
     removed = remove_briefs(archive, [b.id for b in briefs], lock_timeout=s.lock_timeout, on_wait=on_wait)
+    if as_json:
+        render.write_out(render.dumps([removed_json(b) for b in removed]) + "\n")
+        return
     for b in removed:
         render.write_out(f"removed  {b.id}  {render.one_line(b.title)}\n")

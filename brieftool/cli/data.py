@@ -219,6 +219,9 @@ def reindex(
     ctx: typer.Context,
     drop_bad: bool = typer.Option(False, "--drop-bad",
                                   help="Rebuild without records that cannot be read (they are listed)."),
+    as_json: bool = typer.Option(False, "--json",
+                                 help='JSON: {"briefs": N, "changed": [{"id", "status", "changes", "fields": '
+                                      '{"id": {"old", "new"}}}], "duplicates_dropped": N, "dropped": [...]}.'),
 ):
     """Rebuild the search index from the stored records (after a damage report or an upgrade).
 
@@ -237,4 +240,10 @@ def reindex(
         render.warn(f"dropped {res.duplicates} identical cop{'ies' if res.duplicates != 1 else 'y'} of records")
     for e in res.dropped:
         render.warn(f"dropped: {e}")
+    if as_json:
+        changed = [{"id": new, "status": "changed", "changes": [f"id: {old} -> {new}"],
+                    "fields": {"id": {"old": old, "new": new}}} for old, new in res.renamed]
+        render.write_out(render.dumps({"briefs": res.briefs, "changed": changed,
+                                       "duplicates_dropped": res.duplicates, "dropped": list(res.dropped)}) + "\n")
+        return
     render.write_out(f"reindexed {res.briefs} brief{'s' if res.briefs != 1 else ''}\n")
