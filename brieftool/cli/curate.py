@@ -11,7 +11,7 @@ from typing import List, Optional
 import typer
 
 from .app import app
-from .options import expand_saved, filters, on_wait, settings
+from .options import complete_tag, expand_saved, filters, on_wait, settings
 from ..models import BriefError, UsageError
 
 PREVIEW_ROWS = 20
@@ -105,7 +105,8 @@ def tag_cmd(
     remove: Optional[List[str]] = typer.Option(None, "--remove", metavar="TAG", help="Remove this tag (repeatable)."),
     query: Optional[str] = typer.Option(
         None, "--query", metavar="QUERY", help="Change every brief matching QUERY (search syntax; '' for all)."),
-    tag: Optional[List[str]] = typer.Option(None, "--tag", metavar="TAG", help="Only briefs with this tag (repeatable)."),
+    tag: Optional[List[str]] = typer.Option(None, "--tag", metavar="TAG", help="Only briefs with this tag (repeatable).",
+                                            autocompletion=complete_tag),
     author: Optional[str] = typer.Option(None, "--author", help="Only briefs by this author (any part of the name)."),
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE", help="Dated on or after DATE."),
     until: Optional[str] = typer.Option(None, "--until", metavar="DATE", help="Dated on or before DATE."),

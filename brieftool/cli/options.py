@@ -41,13 +41,73 @@ FollowLinksOpt = typer.Option(
     help="Follow symbolic links that lead outside a folder being walked (by default they are skipped, "
          "each reported once with its target; a file named on the command line is always read).")
 
+# Shell completion of values from the archive (called by the shell's completion script) ----------
+def _completion_location(ctx: typer.Context):
+    """The archive a completion should read: --index as typed (or $BRIEF_INDEX), else the config
+    file's index, else the default. The root callback has not run during completion."""
+    root = ctx.find_root()
+    index = (root.params or {}).get("index")
+    if index is None:
+        try:
+            from ..config import read_file
+
+            index = read_file().get("index")
+        except Exception:  # a broken config file: complete from the default archive
+            index = None
+    return index
+
+
+def _complete_names(ctx: typer.Context, kind: str, incomplete: str) -> list[str]:
+    try:
+        from ..curate import counts
+        from ..engine import open_archive
+
+        rows = counts(open_archive(_completion_location(ctx)), kind)
+    except Exception:  # no archive, a damaged one: nothing to offer (never an error in the shell)
+        return []
+    inc = incomplete.casefold()
+    return [name for name, _ in rows if name.casefold().startswith(inc)]
+
+
+def complete_tag(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _complete_names(ctx, "tag", incomplete)
+
+
+def complete_author(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _complete_names(ctx, "author", incomplete)
+
+
+def complete_org(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _complete_names(ctx, "org", incomplete)
+
+
+def complete_saved(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Saved-search names (read from the archive folder's saved.json: no index is opened)."""
+    try:
+        from ..saved import load, path_for
+
+        names = sorted(load(path_for(_completion_location(ctx))))
+    except Exception:
+        return []
+    inc = incomplete.lstrip("@")
+    return [("@" if incomplete.startswith("@") else "") + n for n in names if n.startswith(inc)]
+
+
+def complete_query(ctx: typer.Context, incomplete: str) -> list[str]:
+    """In a query: @NAME of a saved search (nothing to offer for other words)."""
+    return complete_saved(ctx, incomplete) if incomplete.startswith("@") else []
+
+
 # Options shared by the listing commands -------------------------------------------------------
-TagOpt = typer.Option(None, "--tag", "-t", help="Only briefs with this tag (repeatable: all must match).")
-AuthorOpt = typer.Option(None, "--author", "-a", help="Only briefs by this author (any part of the name).")
+TagOpt = typer.Option(None, "--tag", "-t", help="Only briefs with this tag (repeatable: all must match).",
+                      autocompletion=complete_tag)
+AuthorOpt = typer.Option(None, "--author", "-a", help="Only briefs by this author (any part of the name).",
+                         autocompletion=complete_author)
 SinceOpt = typer.Option(None, "--since", metavar="DATE", help="Dated on or after DATE (2019 = from 1 Jan 2019).")
 UntilOpt = typer.Option(None, "--until", metavar="DATE", help="Dated on or before DATE (2019 = to 31 Dec 2019).")
 TypeOpt = typer.Option(None, "--type", help="Only briefs of this type (e.g. 'Policy Brief').")
-OrgOpt = typer.Option(None, "--org", help="Only briefs from this organization (any part of its name).")
+OrgOpt = typer.Option(None, "--org", help="Only briefs from this organization (any part of its name).",
+                      autocompletion=complete_org)
 FormatOpt = typer.Option(None, "--format", "-f", metavar="FORMAT", help="table, json, jsonl, csv or ids.")
 JsonOpt = typer.Option(False, "--json", help="Shorthand for --format json.")
 ReverseOpt = typer.Option(False, "--reverse", "-r", help="Reverse the order.")
@@ -58,7 +118,7 @@ FacetsOpt = typer.Option(False, "--facets",
                          help="After the briefs, counts of their tags, authors, organizations and years "
                               "(over all that match, not just the page shown). With --format json, jsonl "
                               "or csv, print only these counts.")
-QueryOpt = typer.Option(None, "--query", "-q", metavar="QUERY",
+QueryOpt = typer.Option(None, "--query", "-q", metavar="QUERY", autocompletion=complete_query,
                         help="Only briefs matching QUERY, in the syntax of 'brief search' "
                              "(e.g. 'tag:iran date:2019..2020 -draft').")
 

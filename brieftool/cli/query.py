@@ -17,7 +17,7 @@ import typer
 
 from .app import app
 from .options import (AuthorOpt, FacetsOpt, FormatOpt, JsonOpt, OffsetOpt, OrgOpt, PageOpt, ReverseOpt, SinceOpt,
-                  TagOpt, TypeOpt, UntilOpt, QueryOpt, expand_saved, filters, output_format, settings)
+                  TagOpt, TypeOpt, UntilOpt, QueryOpt, complete_query, expand_saved, filters, output_format, settings)
 from ..models import UsageError
 
 FACETS_SHOWN = 10  # values of each facet shown in the table
@@ -178,7 +178,8 @@ def similar(
 @app.command()
 def search(
     ctx: typer.Context,
-    query: str = typer.Argument(..., metavar="QUERY", help="What to find (syntax below)."),
+    query: str = typer.Argument(..., metavar="QUERY", help="What to find (syntax below).",
+                                autocompletion=complete_query),
     tag: Optional[List[str]] = TagOpt,
     author: Optional[str] = AuthorOpt,
     since: Optional[str] = SinceOpt,

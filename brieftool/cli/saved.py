@@ -7,7 +7,7 @@ from typing import List, Optional
 import typer
 
 from .app import app
-from .options import AuthorOpt, OrgOpt, SinceOpt, TagOpt, TypeOpt, UntilOpt, settings
+from .options import AuthorOpt, OrgOpt, SinceOpt, TagOpt, TypeOpt, UntilOpt, complete_saved, settings
 
 saved_app = typer.Typer(
     name="saved", no_args_is_help=True, rich_markup_mode=None,
@@ -72,7 +72,7 @@ def saved_list(ctx: typer.Context,
 
 
 @saved_app.command("remove")
-def saved_remove(ctx: typer.Context, name: str = typer.Argument(..., metavar="NAME"),
+def saved_remove(ctx: typer.Context, name: str = typer.Argument(..., metavar="NAME", autocompletion=complete_saved),
                  as_json: bool = typer.Option(False, "--json", help='JSON: {"name", "old", "new": null}.')):
     """Forget the saved search NAME."""
     from .. import render, saved

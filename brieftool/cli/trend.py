@@ -7,13 +7,13 @@ from typing import List, Optional
 import typer
 
 from .app import app
-from .options import AuthorOpt, OrgOpt, SinceOpt, TagOpt, TypeOpt, UntilOpt, settings
+from .options import AuthorOpt, OrgOpt, SinceOpt, TagOpt, TypeOpt, UntilOpt, complete_query, settings
 
 
 @app.command()
 def trend(
     ctx: typer.Context,
-    queries: List[str] = typer.Argument(..., metavar="QUERY...",
+    queries: List[str] = typer.Argument(..., metavar="QUERY...", autocompletion=complete_query,
                                         help="One or more queries (search syntax; '' = every brief; @NAME = a saved search)."),
     by: str = typer.Option("year", "--by", "-b", help="year, quarter or month."),
     since: Optional[str] = SinceOpt,
