@@ -58,3 +58,19 @@ def test_every_command_has_an_example_in_readme():
     _, names = _commands()
     missing = [n for n in names if not re.search(rf"brief (--index \S+ )?{re.escape(n)}\b", body)]
     assert not missing, f"commands without an example in the README: {missing}"
+
+
+def test_man_page_matches_help():
+    """man/brief.1 is generated from the same help text (brief man); the same command as the
+    README's reference regenerates it: BRIEF_UPDATE_README=1 python -m pytest tests/test_readme.py"""
+    from brieftool.manpage import manpage
+
+    path = ROOT / "man" / "brief.1"
+    expected = manpage()
+    current = path.read_text("utf-8") if path.exists() else ""
+    if (os.environ.get("BRIEF_UPDATE_README") or os.environ.get("BRIEF_UPDATE_MAN")) and current != expected:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(expected, "utf-8")
+        current = expected
+    assert current == expected, "man/brief.1 is stale: BRIEF_UPDATE_README=1 python -m pytest tests/test_readme.py"
+    assert '.SS "brief cite"' in current and '.SS "brief saved add"' in current and ".SH TOPICS" in current

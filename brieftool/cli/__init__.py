@@ -8,7 +8,7 @@ no command module imports another. Heavy library modules are imported inside the
 
 from .app import app
 from . import add, curate, data, query  # noqa: E402,F401  (register the commands)
-from . import cite, config, saved, trend  # noqa: E402,F401
+from . import cite, config, help, saved, trend  # noqa: E402,F401
 from . import reread  # noqa: E402,F401
 from . import open  # noqa: E402,F401
 
