@@ -64,7 +64,9 @@ def _save(folder: Path, name: str, data: dict) -> None:
         folder.mkdir(mode=0o700, exist_ok=True)
         tmp = folder / f".{name}.{os.getpid()}.tmp"
         with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+            # ASCII escapes: a file name that is not UTF-8 is kept surrogate-escaped (walk.py),
+            # and a lone surrogate cannot be written as UTF-8; as \udcXX it reads back exactly.
+            json.dump(data, f, ensure_ascii=True, separators=(",", ":"))
         os.replace(tmp, folder / name)
 
 
