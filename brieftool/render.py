@@ -116,7 +116,13 @@ def console():
         from rich.console import Console
 
         _console = Console(highlight=False, emoji=False, markup=False)
+        _console.on_broken_pipe = _reader_gone  # Rich's own handler exits with status 1
     return _console
+
+
+def _reader_gone() -> None:
+    """stdout's reader went away (brief tags | head): the CLI's error boundary ends quietly."""
+    raise BrokenPipeError(32, "Broken pipe")
 
 
 def err_console():

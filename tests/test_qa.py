@@ -30,3 +30,35 @@ def test_summaries_after_a_file_name_that_is_not_utf8(cli, tmp_path):
     assert r.exit_code == 0, r
     assert sorted(x["status"] for x in r.json) == ["unchanged", "unchanged"]
     assert not [p for p in (Path(os.environ["BRIEF_INDEX"]) / ".side").iterdir() if p.name.endswith(".tmp")]
+
+
+def _closed_early(exe_args, env):
+    """Run brief with its stdout read by a reader that goes away after a few bytes (`| head -c 10`)."""
+    import shutil
+    import subprocess
+    import sys
+
+    exe = shutil.which("brief")
+    cmd = ([exe] if exe else [sys.executable, "-m", "brieftool"]) + exe_args
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    p.stdout.read(10)
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    return p.wait(timeout=120), err
+
+
+def test_a_closed_pipe_ends_quietly_with_status_0(cli, tmp_path):
+    """`brief export | head`, `brief tags | head`: the README says a closed pipe ends quietly; it
+    used to end with status 1 (click's and Rich's own broken-pipe handlers), failing pipefail scripts."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    tags = [a for i in range(3000) for a in ("--tag", f"topic{i:04d}")]
+    assert cli("add", write(tmp_path / "tagged.txt", "Many topics\n\nWater rights.\n"), *tags).exit_code == 0
+    for i in range(8):
+        write(folder / f"b{i:02d}.txt", f"Brief number {i}\n\n" + f"Water rights and markets {i}. " * 1000)
+    r = cli("add", folder, "--quiet")
+    assert r.exit_code == 0, r
+    env = dict(os.environ)
+    for args in (["export"], ["tags"], ["export", "--format", "csv"]):
+        code, err = _closed_early(args, env)
+        assert (code, err) == (0, ""), (args, code, err)

@@ -30,8 +30,18 @@ COMMAND_ORDER = ("add", "sync", "search", "list", "show", "similar", "tag", "edi
                  "tags", "authors", "orgs", "stats")
 
 
+class _ReaderGone(Exception):
+    """stdout's reader went away: raised past click, whose own handler would exit with status 1."""
+
+
 class BriefGroup(TyperGroup):
     """Maps every expected failure to one line and a meaningful exit status."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as e:
+            raise _ReaderGone() from e
 
     def list_commands(self, ctx) -> list[str]:
         names = list(self.commands)
@@ -63,7 +73,7 @@ class BriefGroup(TyperGroup):
         except BriefError as e:
             render.error(e.message)
             code = e.exit_code
-        except BrokenPipeError:
+        except (BrokenPipeError, _ReaderGone):
             # The reader went away (brief list | head): end quietly.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
