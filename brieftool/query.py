@@ -483,8 +483,12 @@ def parse_date_option(value: str) -> _dt.date:
         raise UsageError("empty date")
     try:
         dt = dparser.parse(v, default=_dt.datetime(2000, 1, 1), dayfirst=_dayfirst())
+        # The year comes from the default when the value has none ('April 17'): refuse, never guess.
+        no_year = dparser.parse(v, default=_dt.datetime(2004, 1, 1), dayfirst=_dayfirst()).year != dt.year
     except (ValueError, OverflowError):
         raise UsageError(f"cannot read {value!r} as a date (try YYYY-MM-DD)") from None
+    if no_year:
+        raise UsageError(f"date {value!r} has no year (try YYYY-MM-DD)")
     return dt.date()
 
 

@@ -62,3 +62,18 @@ def test_a_closed_pipe_ends_quietly_with_status_0(cli, tmp_path):
     for args in (["export"], ["tags"], ["export", "--format", "csv"]):
         code, err = _closed_early(args, env)
         assert (code, err) == (0, ""), (args, code, err)
+
+
+def test_a_date_option_without_a_year_is_refused_not_set_to_2000(cli, tmp_path):
+    """`--date "April 17"` used to store 2000-04-17 (dateutil's default year): a wrong date, silently."""
+    bid = cli("add", write(tmp_path / "memo.txt", "Memo on tariffs\n\nA short memo.\n"), "--json").json[0]["id"]
+    for args in (("edit", bid, "--date", "April 17"), ("edit", bid, "--date", "17"), ("edit", bid, "--date", "12:30"),
+                 ("list", "--since", "March"), ("add", tmp_path / "memo.txt", "--date", "Apr 17")):
+        r = cli(*args)
+        assert r.exit_code == 2, (args, r)
+        assert r.stderr.count("\n") == 1 and "has no year" in r.stderr, (args, r)
+    assert cli("show", bid, "--json").json["date"] is None
+    assert cli("edit", bid, "--date", "April 17, 2019").exit_code == 0
+    assert cli("show", bid, "--json").json["date"] == "2019-04-17"
+    assert cli("list", "--since", "March 2019", "--format", "ids").stdout.split() == [bid]
+
