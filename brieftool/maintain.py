@@ -307,7 +307,8 @@ def parse_line(raw: bytes) -> Brief:
     try:
         d = json.loads(text)
     except json.JSONDecodeError as e:
-        raise ValueError(f"not valid JSON ({e.msg} at column {e.colno})") from None
+        # json's messages may end in 'at' ('Unterminated string starting at'): say it once
+        raise ValueError(f"not valid JSON ({e.msg.removesuffix(' at')} at column {e.colno})") from None
     except RecursionError:
         raise ValueError("not valid JSON (nested too deeply)") from None
     return record_from_json(d)

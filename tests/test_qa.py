@@ -77,3 +77,10 @@ def test_a_date_option_without_a_year_is_refused_not_set_to_2000(cli, tmp_path):
     assert cli("show", bid, "--json").json["date"] == "2019-04-17"
     assert cli("list", "--since", "March 2019", "--format", "ids").stdout.split() == [bid]
 
+
+def test_import_names_a_broken_json_line_once(cli, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b'{"bad json\n')
+    r = cli("import", bad)
+    assert r.exit_code == 1
+    assert f"Error: {bad} line 1: not valid JSON (Unterminated string starting at column 2)" in r.stderr, r
