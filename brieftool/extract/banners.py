@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from . import gazetteer, keys
-from .base import HEADER_WINDOW, Context, strip_markdown
+from .base import Context, strip_markdown
 
 NAME = "banner"
 CONFIDENCE = 0.7
@@ -55,13 +55,7 @@ def is_navigation(raw: str) -> bool:
 
 def recognise(ctx: Context) -> None:
     vocab = ctx.vocabulary or ()
-    for i in range(ctx.after_fm, min(len(ctx.head), HEADER_WINDOW)):
-        if i in ctx.used:
-            continue
-        line = ctx.head[i]
-        raw = line.text[:600]
-        if not raw.strip():
-            continue
+    for i, line, raw in ctx.header_lines():
         if is_navigation(raw):
             ctx.used.add(i)
             continue

@@ -163,6 +163,18 @@ class Context:
     def next_content(self, i: int) -> int | None:
         return self.content(i + 1)
 
+    def header_lines(self):
+        """The head lines a header recogniser looks at: in the first HEADER_WINDOW lines after any
+        front matter, not blank and not yet consumed (checked as it goes, so a line the caller
+        consumes meanwhile is passed over), as ``(index, line, its first 600 characters)``."""
+        for i in range(self.after_fm, min(len(self.head), HEADER_WINDOW)):
+            if i in self.used:
+                continue
+            line = self.head[i]
+            raw = line.text[:600]
+            if raw.strip():
+                yield i, line, raw
+
     def tail(self) -> list[Line]:
         """The non-empty lines at the end, after the body's first line (computed once)."""
         if self._tail is not None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from . import gazetteer, keys
-from .base import HEADER_WINDOW, Context, strip_markdown
+from .base import Context, strip_markdown
 from .dates import parse_date, search_date
 from .names import people
 
@@ -41,12 +41,8 @@ _NUMBER = re.compile(r"(?:No\.?|Number|Nr\.?|N°|Vol\.?\s*[0-9]+,?\s*No\.?)\s*[0
 
 def recognise(ctx: Context) -> None:
     vocab = ctx.vocabulary or ()
-    for i in range(ctx.after_fm, min(len(ctx.head), HEADER_WINDOW)):
-        if i in ctx.used:
-            continue
-        line = ctx.head[i]
-        raw = line.text[:600]
-        if not raw.strip() or len(raw) > 500:
+    for i, line, raw in ctx.header_lines():
+        if len(raw) > 500:
             continue
         text = strip_markdown(raw).strip("_* ")
         if _unkeyed(ctx, text, line.start) or _piped(ctx, text, line.start, vocab) or _keyed(ctx, text, line.start):

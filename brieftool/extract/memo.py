@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from . import gazetteer
-from .base import HEADER_WINDOW, Context, strip_markdown
+from .base import Context, strip_markdown
 from .dates import parse_date, search_date
 from .names import parse_names, people
 
@@ -26,10 +26,7 @@ _WANT = {"to", "from", "date", "re", "subject", "subj", "cc", "memorandum for", 
 
 def recognise(ctx: Context) -> None:
     found: dict[str, tuple[int, str]] = {}
-    for i in range(ctx.after_fm, min(len(ctx.head), HEADER_WINDOW)):
-        if i in ctx.used:
-            continue
-        raw = ctx.head[i].text[:600]
+    for i, _line, raw in ctx.header_lines():
         if ":" not in raw[:40] and not raw.lstrip("*_ ").upper().startswith("MEMORANDUM FOR"):
             continue
         text = strip_markdown(raw).strip("_* ")
