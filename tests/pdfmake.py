@@ -9,7 +9,8 @@ DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 def make_pdf(pages: list[list[tuple[float, float, str]]], *, size: float = 10, title: str | None = None,
              author: str | None = None, font: str | None = None, sizes: dict | None = None,
-             password: str | None = None, width: float = 612, height: float = 792) -> bytes:
+             password: str | None = None, width: float = 612, height: float = 792,
+             keywords: str | None = None, subject: str | None = None) -> bytes:
     """``pages``: for each page a list of (x, y, text) baselines; ``sizes``: text -> font size."""
     from fpdf import FPDF
 
@@ -24,6 +25,10 @@ def make_pdf(pages: list[list[tuple[float, float, str]]], *, size: float = 10, t
         pdf.set_title(title)
     if author:
         pdf.set_author(author)
+    if keywords:
+        pdf.set_keywords(keywords)
+    if subject:
+        pdf.set_subject(subject)
     for items in pages:
         pdf.add_page()
         for x, y, s in items:

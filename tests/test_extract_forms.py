@@ -313,6 +313,19 @@ def test_hints_are_weak_evidence_and_junk_is_refused():
     assert got.fields["authors"] == ["Ana Lima"] and got.sources["authors"] == "html meta"
 
 
+def test_a_labelled_date_in_a_free_text_field_is_weak_date_evidence():
+    got = extract("", hints={"format": "pdf", "keywords": "energy; Publication Date: 2020-03-04; grid"})
+    assert got.fields == {"date": dt.date(2020, 3, 4)} and got.sources == {"date": "pdf info"}
+    got = extract("", hints={"format": "docx", "subject": "Date: 17 avril 2019"})
+    assert got.fields == {"date": dt.date(2019, 4, 17)} and got.sources == {"date": "docx properties"}
+    # the file name's date and the text's dates both win over it
+    got = extract("", filename="2021-06-01-memo.txt", hints={"format": "pdf", "keywords": "Cover Date: April 20, 2026"})
+    assert got.fields["date"] == dt.date(2021, 6, 1)
+    for field in ("2019", "April 20, 2026", "Energy, April 20, 2026", "Creation Date: April 20, 2026",
+                  "Last Updated: April 20, 2026", "Date: 2019", "Date: 04-2026", "Mandate: April 20, 2026"):
+        assert "date" not in extract("", hints={"format": "pdf", "keywords": field, "subject": field}).fields, field
+
+
 # --------------------------------------------------------------------------- resolver
 
 

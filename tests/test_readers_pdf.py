@@ -133,6 +133,42 @@ def test_info_dictionary_is_metadata_evidence():
     assert doc.meta["title"] == "Microsoft Word - draft3.docx"  # no larger type on page 1 to prefer
     assert doc.meta["authors"] == ["Jane Roe", "Li Wei"]
     assert len(doc.meta["date"]) == 10 and doc.meta["date"][:2] == "20"  # the creation date, ISO
+    assert "keywords" not in doc.meta and "subject" not in doc.meta
+
+
+def test_keywords_and_subject_are_metadata_and_a_labelled_date_in_them_is_a_date():
+    import datetime as dt
+
+    from brieftool.extract import extract
+
+    data = make_pdf([lines_at(72, 100, ["Energy Labels and the Grid"] + BODY)], keywords="Cover Date:  April 20,\n 2026",
+                    subject="CRS Insights")
+    doc = read_bytes(data, "e.pdf")
+    assert doc.meta["keywords"] == "Cover Date: April 20, 2026" and doc.meta["subject"] == "CRS Insights"
+    got = extract(doc.text, hints={**doc.meta, "format": doc.format})  # as ingest.prepare passes them
+    assert got.fields["date"] == dt.date(2026, 4, 20) and got.sources["date"] == "pdf info"
+    # the text's own date wins over the field's
+    dated = make_pdf([lines_at(72, 100, ["Energy Labels and the Grid", "May 1, 2026"] + BODY)],
+                     keywords="Cover Date: April 20, 2026")
+    doc = read_bytes(dated, "d.pdf")
+    got = extract(doc.text, hints={**doc.meta, "format": doc.format})  # as ingest.prepare passes them
+    assert got.fields["date"] == dt.date(2026, 5, 1) and got.sources["date"] != "pdf info"
+
+
+@pytest.mark.parametrize("keywords, subject", [
+    ("2019", None),  # a bare number
+    ("Energy, April 20, 2026, grid", None),  # a date without a label
+    ("Creation Date: April 20, 2026", "Modified: 2026-04-21"),  # when the file was made
+    ("Date: 20260420", "Date: see April 2026"),  # a label, but no date right after it
+])
+def test_keywords_without_a_labelled_date_give_no_date(keywords, subject):
+    from brieftool.extract import extract
+
+    doc = read_bytes(make_pdf([lines_at(72, 100, ["Energy Labels and the Grid"] + BODY)], keywords=keywords,
+                              subject=subject), "n.pdf")
+    assert doc.meta["keywords"] == keywords
+    got = extract(doc.text, hints={**doc.meta, "format": doc.format})  # as ingest.prepare passes them
+    assert "date" not in got.fields, got.fields
 
 
 # -- bad input -------------------------------------------------------------------------------------

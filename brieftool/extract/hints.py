@@ -6,6 +6,16 @@ first line wins over the PDF's Title), and junk that tools write is refused (and
 was made or saved -- often a day or a year off the publication date -- is not used at all): a title that is a
 file name or a tool's (``Microsoft Word - draft3.docx``, ``untitled``, ``Slide 1``), an author
 that is an account (``Administrator``, ``user``), a date that is not a date.
+
+**Labelled dates in free-text fields.** A format's free-text fields (``hints["keywords"]``,
+``hints["subject"]``: a PDF's Keywords and Subject) are read for a date only where the field
+labels it: ``Cover Date:``, ``Publication Date:``, ``Date Published:``, ``Published:``,
+``Release Date:`` or ``Date:`` at the start of the field or after a ``;``/``|``/``,``/newline,
+followed by a whole date in the grammar of ``dates`` (``Cover Date: April 20, 2026``). Nothing
+else in those fields is a date: not a bare number (``2019``), not an unlabelled date
+(``Energy, April 20, 2026``), not another label (``Creation Date:``, ``Modified:`` -- when the
+file was made). Such a date has the confidence of an HTML meta date: below every date the text
+gives and below a date in the file name.
 """
 
 from __future__ import annotations
@@ -20,6 +30,10 @@ from .names import parse_names
 
 SOURCES = {"pdf": "pdf info", "html": "html meta", "docx": "docx properties"}
 CONFIDENCE = 0.25
+FREE_TEXT = ("keywords", "subject")
+_LABELLED_DATE = re.compile(
+    r"(?:^|[;|,\n])\s*(?:cover\s+date|publication\s+date|date\s+published|published|release\s+date|date)\s*:\s*",
+    re.IGNORECASE)
 
 _JUNK_TITLE = re.compile(
     r"(?:microsoft\s+(?:word|powerpoint|excel)\b.*|.*\.(?:docx?|pdf|pptx?|xlsx?|rtf|odt|txt|indd|tex|html?)"
@@ -56,6 +70,11 @@ def recognise(ctx: Context) -> None:
     d = parse_date(date) or ((search_date(date) or (None,))[0] if date[:4].isdigit() else None)  # file was made
     if d:
         ctx.propose("date", d, source, CONFIDENCE + 0.05, pos)
+    for key in FREE_TEXT:
+        d = labelled_date(str(meta.get(key) or ""))
+        if d:
+            ctx.propose("date", d, source, CONFIDENCE + 0.05, pos)
+            break
     org = str(meta.get("organization") or "")
     known = gazetteer.org_named(org, vocab) if org else None
     if known:
@@ -68,3 +87,13 @@ def recognise(ctx: Context) -> None:
     kind = gazetteer.type_named(str(meta.get("type") or ""), vocab)
     if kind:
         ctx.propose("type", kind, source, CONFIDENCE, pos)
+
+
+def labelled_date(field: str):
+    """The first date a free-text metadata field labels (see the module docstring), or None."""
+    field = field[:1000]
+    for m in _LABELLED_DATE.finditer(field):
+        hit = search_date(field[m.end():m.end() + 80])
+        if hit and hit[1] == 0:
+            return hit[0]
+    return None

@@ -26,8 +26,9 @@ the page count, only with the text), then over the whole document:
 digit the hyphen stays and the parts are joined ("F-35").
 
 Pages are separated by a blank line ("\\n\\n") like paragraphs; ``meta["first_page_end"]``
-is where page 1 ends in the text. The info dictionary (Title, Author, CreationDate) goes to
-``meta`` as evidence for the metadata reader (often wrong: "Microsoft Word - draft3.docx"). The
+is where page 1 ends in the text. The info dictionary (Title, Author, CreationDate; Keywords and
+Subject as ``meta["keywords"]``/``meta["subject"]``, whitespace folded) goes to ``meta`` as
+evidence for the metadata reader (often wrong: "Microsoft Word - draft3.docx"). The
 text printed largest on page 1 is ``meta["layout_title"]``, and ``meta["title"]`` when the info
 dictionary has none or an obviously wrong one (a file name, "Microsoft Word - ...").
 """
@@ -477,6 +478,10 @@ def _meta(pdf) -> dict:
     date = _pdf_date(str(info.get("CreationDate", "")))
     if date:
         meta["date"] = date
+    for key in ("Keywords", "Subject"):  # free text as the producer wrote it (the metadata reader reads labelled dates)
+        value = " ".join(str(info.get(key, "")).split())[:1000]
+        if value:
+            meta[key.lower()] = value
     return meta
 
 
