@@ -161,6 +161,10 @@ def _with_error(text: str, message: str) -> str:
         + body.rstrip("\n") + "\n"
 
 
+def _undecodable(text: str) -> set[str]:
+    return {ch for ch in text if "\udc80" <= ch <= "\udcff"}
+
+
 def edit_in_editor(b: Brief, *, editor: Callable[[str], None] | None = None) -> EditOutcome:
     """Let the user edit the brief's metadata in their editor until it is valid.
 
@@ -180,12 +184,15 @@ def edit_in_editor(b: Brief, *, editor: Callable[[str], None] | None = None) -> 
     try:
         shown = original
         while True:
-            with open(path, "w", encoding="utf-8", newline="\n") as f:
+            # A source path that is not UTF-8 is kept surrogate-escaped: written back as its bytes.
+            with open(path, "w", encoding="utf-8", errors="surrogateescape", newline="\n") as f:
                 f.write(shown)
             editor(path)
             try:
-                with open(path, encoding="utf-8") as f:
+                with open(path, encoding="utf-8", errors="surrogateescape") as f:
                     text = f.read()
+                if _undecodable(text) - _undecodable(shown):  # bytes the editor added, not ours
+                    raise UnicodeDecodeError("utf-8", b"", 0, 1, "invalid")
             except UnicodeDecodeError:
                 raise BriefError("the edited file is not valid UTF-8 text; nothing changed") from None
             except OSError as e:

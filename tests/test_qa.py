@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from conftest import write
@@ -84,3 +85,25 @@ def test_import_names_a_broken_json_line_once(cli, tmp_path):
     r = cli("import", bad)
     assert r.exit_code == 1
     assert f"Error: {bad} line 1: not valid JSON (Unterminated string starting at column 2)" in r.stderr, r
+
+
+def test_edit_in_editor_a_brief_whose_file_name_is_not_utf8(cli, tmp_path, monkeypatch):
+    """`brief edit ID` (in $EDITOR) used to crash with a traceback writing the form's source line."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with open(os.fsencode(folder) + b"/caf\xe9.txt", "wb") as f:
+        f.write(b"Cafe subsidies\n\nA note on cafe subsidies.\n")
+    bid = cli("add", folder, "--json").json[0]["id"]
+    source = cli("show", bid, "--json").json["source"]
+    script = write(tmp_path / "ed.py", "import sys\np = sys.argv[1]\nb = open(p, 'rb').read()\n"
+                   "open(p, 'wb').write(b.replace(b'title: Cafe subsidies', b'title: Coffee subsidies'))\n")
+    monkeypatch.setenv("VISUAL", f"{sys.executable} {script}")
+    r = cli("edit", bid)
+    assert r.exit_code == 0, r
+    got = cli("show", bid, "--json").json
+    assert got["title"] == "Coffee subsidies" and got["source"] == source
+    # bytes that are not UTF-8 typed in the editor are still refused
+    write(tmp_path / "ed.py", "import sys\nopen(sys.argv[1], 'ab').write(bytes([116, 121, 112, 101, 58, 32, 255, 10]))\n")
+    r = cli("edit", bid)
+    assert r.exit_code == 1 and "not valid UTF-8" in r.stderr, r
+    assert cli("show", bid, "--json").json["title"] == "Coffee subsidies"
