@@ -37,12 +37,14 @@ class Hit:
     brief: Brief
     score: float | None = None
     snippet: str = ""  # plain text, matched words wrapped in MARK_ON/MARK_OFF
+    mode: str = "lexical"  # how the hits were ranked: lexical, hybrid or semantic (semantic/hybrid.py)
 
     def to_json(self) -> dict:
         d = self.brief.to_json()
         if self.score is not None:
             d["score"] = round(self.score, 4)
         d["snippet"] = plain(self.snippet)
+        d["mode"] = self.mode
         return d
 
 
@@ -57,6 +59,7 @@ class Results:
     all_words: int | None = None  # a question: how many of ``total`` have all the words
     source: Brief | None = None  # `similar`: the brief the hits are like
     key_terms: list[str] = field(default_factory=list)  # `similar`: the terms searched for
+    mode: str = "lexical"  # lexical, hybrid or semantic
 
 
 def plain(snippet: str) -> str:
@@ -115,15 +118,21 @@ def _make_hits(v, hits, terms, *, scored: bool, snippets: bool) -> list[Hit]:
 # -- search ---------------------------------------------------------------------------------------
 def search(archive, text, *, flt=None, sort: str = "relevance", reverse: bool = False,
            limit: int | None = 10, offset: int = 0, snippets: bool = True, facets: bool = False,
-           suggest: bool = True) -> Results:
+           suggest: bool = True, mode: str = "lexical") -> Results:
     """Run a query (query.py syntax, or a ``query.Parsed``) with optional filters (a query tree
     from ``query.filters``): one page of hits, the total, and on request the facets; a better
-    spelling when few briefs match."""
+    spelling when few briefs match. ``mode`` hybrid or semantic: ranked with the archive's
+    vectors too (semantic/hybrid.py)."""
     from .query import Parsed, parse
 
     sort = check_sort(sort)
     limit = limit or None
     parsed = text if isinstance(text, Parsed) else parse(text)
+    if mode != "lexical":
+        from .semantic.hybrid import search as semantic_search
+
+        return semantic_search(archive, parsed, mode=mode, flt=flt, sort=sort, reverse=reverse, limit=limit,
+                               offset=offset, snippets=snippets, facets=facets, suggest=suggest)
     n = offset + limit if limit else None
     question = parsed.fallback is not None and parsed.content_words >= QUESTION_LENGTH
     with archive.reader() as v:
@@ -194,13 +203,18 @@ def list_briefs(archive, *, flt=None, sort: str = "date", reverse: bool = False,
 
 def similar(archive, brief_id: str, *, flt=None, sort: str = "relevance",
             reverse: bool = False, limit: int | None = 10, offset: int = 0, snippets: bool = True,
-            facets: bool = False) -> Results:
+            facets: bool = False, mode: str = "lexical") -> Results:
     """The briefs most like one brief (by its key terms, as the engine finds them), the brief
-    itself excluded."""
+    itself excluded. ``mode`` hybrid or semantic: by its vectors too (semantic/hybrid.py)."""
     from . import querytree as T
 
     sort = check_sort(sort)
     limit = limit or None
+    if mode != "lexical":
+        from .semantic.hybrid import similar as semantic_similar
+
+        return semantic_similar(archive, brief_id, mode=mode, flt=flt, sort=sort, reverse=reverse, limit=limit,
+                                offset=offset, snippets=snippets, facets=facets)
     bid = archive.resolve(brief_id)
     with archive.reader() as v:
         source, key_terms, q = v.like(bid)
@@ -217,6 +231,55 @@ def similar(archive, brief_id: str, *, flt=None, sort: str = "relevance",
 
 
 # -- did you mean ---------------------------------------------------------------------------------
+# -- for the hybrid and semantic modes (semantic/hybrid.py): ids in, through the engine's reader --------
+def _id_query(ids):
+    from . import querytree as T
+
+    return T.Or(tuple(T.Term("id", i) for i in ids))
+
+
+def live_ids(archive, ids, flt=None, want: int | None = None) -> list[str]:
+    """The ``ids`` (in their order) still in the archive and passing ``flt``, the first ``want``
+    of them at most."""
+    ids = list(ids)
+    out: list[str] = []
+    with archive.reader() as v:
+        for k in range(0, len(ids), 512):
+            chunk = ids[k:k + 512]
+            found = v.search(_id_query(chunk), flt, limit=None)
+            ok = {v.brief(h).id for h in found.hits}
+            for i in chunk:
+                if i in ok:
+                    out.append(i)
+                    if want is not None and len(out) >= want:
+                        return out
+    return out
+
+
+def records(archive, ids) -> dict[str, Brief]:
+    """The records of ``ids`` still in the archive, read in one view."""
+    out = {}
+    with archive.reader() as v:
+        for i in ids:
+            b = v.get(i)
+            if b is not None:
+                out[i] = b
+    return out
+
+
+def query_highlight_terms(archive, parsed, *, any_words: bool):
+    """What to mark in snippets for a parsed query (its any-word form for a question)."""
+    q = parsed.fallback if any_words and parsed.fallback is not None else parsed.query
+    with archive.reader() as v:
+        return v.highlight_terms(q)
+
+
+def facets_of(archive, ids) -> dict:
+    ids = list(dict.fromkeys(ids))
+    with archive.reader() as v:
+        return v.facets([v.search(_id_query(ids[k:k + 512]), limit=None) for k in range(0, len(ids), 512)])
+
+
 def suggestion(reader, parsed, flt, total: int) -> tuple[str, int] | None:
     """The query with its rare words replaced by the nearest more frequent words of the archive
     (as the engine's reader finds them), if that finds more briefs than ``total``: (new query

@@ -7,6 +7,7 @@ no command module imports another. Heavy library modules are imported inside the
 """
 
 from .app import app
+from . import embed  # noqa: E402,F401  (brief embed: semantic search)
 from . import add, curate, data, query  # noqa: E402,F401  (register the commands)
 from . import cite, config, help, saved, trend  # noqa: E402,F401
 from . import reread  # noqa: E402,F401

@@ -121,6 +121,17 @@ FacetsOpt = typer.Option(False, "--facets",
 QueryOpt = typer.Option(None, "--query", "-q", metavar="QUERY", autocompletion=complete_query,
                         help="Only briefs matching QUERY, in the syntax of 'brief search' "
                              "(e.g. 'tag:iran date:2019..2020 -draft').")
+ModeOpt = typer.Option(None, "--mode", "-m", metavar="MODE",
+                       help="lexical (words: BM25), hybrid (words and meaning fused) or semantic (meaning "
+                            "only). Default: hybrid when the archive has vectors ('brief embed') and the "
+                            "extra 'semantic' is installed, else lexical.")
+
+
+def search_mode(archive, mode):
+    """The --mode to use for this archive (checked: a missing extra or no vectors is one line)."""
+    from ..semantic.rank import resolve_mode
+
+    return resolve_mode(archive, mode)
 
 
 def filters(tag, author, since, until, type_, org):

@@ -16,8 +16,9 @@ from typing import List, Optional
 import typer
 
 from .app import app
-from .options import (AuthorOpt, FacetsOpt, FormatOpt, JsonOpt, OffsetOpt, OrgOpt, PageOpt, ReverseOpt, SinceOpt,
-                  TagOpt, TypeOpt, UntilOpt, QueryOpt, complete_query, expand_saved, filters, output_format, settings)
+from .options import (AuthorOpt, FacetsOpt, FormatOpt, JsonOpt, ModeOpt, OffsetOpt, OrgOpt, PageOpt, ReverseOpt,
+                      SinceOpt, TagOpt, TypeOpt, UntilOpt, QueryOpt, complete_query, expand_saved, filters,
+                      output_format, search_mode, settings)
 from ..models import UsageError
 
 FACETS_SHOWN = 10  # values of each facet shown in the table
@@ -159,8 +160,11 @@ def similar(
     facets: bool = FacetsOpt,
     fmt: Optional[str] = FormatOpt,
     as_json: bool = JsonOpt,
+    mode: Optional[str] = ModeOpt,
 ):
-    """List the briefs most like brief ID (by its key terms), the brief itself left out."""
+    """List the briefs most like brief ID (by its key terms), the brief itself left out.
+
+    With vectors ('brief embed'), hybrid mode fuses the key terms with the brief's meaning."""
     from ..search import page_window
     from ..search import similar as do_similar
 
@@ -170,7 +174,8 @@ def similar(
     flt = filters(tag, author, since, until, type_, org)
     archive = settings(ctx).open()
     res = do_similar(archive, brief_id, flt=flt, sort=sort, reverse=reverse, limit=limit, offset=offset,
-                     snippets=fmt in ("table", "json", "jsonl", "csv"), facets=facets)
+                     snippets=fmt in ("table", "json", "jsonl", "csv"), facets=facets,
+                     mode=search_mode(archive, mode))
     emit_results(res, fmt, kind="similar", offset=offset, facets=facets)
 
 
@@ -195,12 +200,17 @@ def search(
     facets: bool = FacetsOpt,
     fmt: Optional[str] = FormatOpt,
     as_json: bool = JsonOpt,
+    mode: Optional[str] = ModeOpt,
 ):
     """Search the archive, best matches first, with highlighted snippets.
 
     Several words mean all of them; when no brief has them all, briefs with any of them are
     ranked instead. A question of four or more words lists the briefs with all of them first,
     then those with some. The options filter too (combined with AND).
+
+    With vectors ('brief embed'), the default mode is hybrid: up to three words find the same
+    briefs, ordered by words and meaning; a longer question also finds briefs that say it in
+    other words (reciprocal rank fusion of both rankings). --mode semantic: meaning only.
 
     \b
     QUERY syntax (field names and values are case-insensitive):
@@ -223,7 +233,8 @@ def search(
     flt = filters(tag, author, since, until, type_, org)
     archive = settings(ctx).open()
     res = do_search(archive, parsed, flt=flt, sort=sort, reverse=reverse, limit=limit, offset=offset,
-                    snippets=fmt in ("table", "json", "jsonl", "csv"), facets=facets)
+                    snippets=fmt in ("table", "json", "jsonl", "csv"), facets=facets,
+                    mode=search_mode(archive, mode))
     emit_results(res, fmt, kind="search", offset=offset, facets=facets, query=query)
 
 

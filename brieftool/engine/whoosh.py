@@ -452,6 +452,25 @@ class ArchiveWriter(base.Writer):
         self._by_source: dict[str, str] = {}
         self._by_raw: dict[str, str] = {}
         self.changes = 0
+        self._vec = self._vector_batch()
+
+    def _vector_batch(self):
+        """The vector side of this batch (semantic/store.py) when the archive keeps vectors."""
+        gen = getattr(self._w, "generation", None)
+        if not isinstance(gen, int):  # a dry run's read-only stand-in
+            return None
+        from ..semantic.store import batch_for
+
+        return batch_for(self.archive.path, gen - 1)
+
+    def _commit_whoosh(self, **kw) -> None:
+        """The one place a batch of records is committed: the vectors of the new generation are
+        written first, then Whoosh's table of contents (the commit point of both)."""
+        if self._vec is not None:
+            self._vec.commit(self._w.generation)
+        self._w.commit(**kw)
+        if self._vec is not None:
+            self._vec.after_commit(self._w.generation)
 
     # lookups -----------------------------------------------------------------------
     def _stored_by(self, field: str, value: str) -> list[dict]:
@@ -527,6 +546,8 @@ class ArchiveWriter(base.Writer):
         if not b.id:
             raise ValueError("brief without id")
         self._w.update_document(**brief_to_doc(b))
+        if self._vec is not None:
+            self._vec.put(b)
         self._pending[b.id] = b
         self._by_sha[b.sha256] = b.id
         if b.source:
@@ -537,12 +558,14 @@ class ArchiveWriter(base.Writer):
 
     def delete(self, brief_id: str) -> None:
         self._w.delete_by_term("id", brief_id)
+        if self._vec is not None:
+            self._vec.delete(brief_id)
         self._pending[brief_id] = None
         self.changes += 1
 
     def commit(self) -> None:
         if self.changes:
-            self._w.commit(mergetype=tiered_merge)
+            self._commit_whoosh(mergetype=tiered_merge)
         else:
             self._w.cancel()
 
@@ -590,6 +613,8 @@ class ArchiveWriter(base.Writer):
         for docnum in old:
             self._w.delete_document(docnum)
         self._w.add_document(**brief_to_doc(b))
+        if self._vec is not None:
+            self._vec.put(b)
         self._pending[b.id] = b
         self._by_sha[b.sha256] = b.id
         if b.source:
@@ -608,7 +633,7 @@ class ArchiveWriter(base.Writer):
             return False
         from whoosh.writing import NO_MERGE
 
-        self._w.commit(mergetype=NO_MERGE)  # a batch of a run merges nothing: see tiered_merge
+        self._commit_whoosh(mergetype=NO_MERGE)  # a batch of a run merges nothing: see tiered_merge
         written = getattr(self._w, "generation", None)
         pool = getattr(self._w, "pool", None)
         if pool is not None and hasattr(pool, "current"):
@@ -616,6 +641,7 @@ class ArchiveWriter(base.Writer):
         self._w = self.archive._acquire(lock_timeout, on_wait, **kw)
         others = written is None or getattr(self._w, "generation", None) != written + 1
         self._reader = self._w.reader()
+        self._vec = self._vector_batch()
         self._pending.clear()
         self._by_sha.clear()
         self._by_source.clear()

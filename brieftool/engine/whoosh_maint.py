@@ -260,6 +260,9 @@ def reindex(archive, *, drop_bad: bool = False, lock_timeout: float = 30.0,
         with _write_lock(archive, lock_timeout, on_wait):
             storage = FileStorage(str(root))
             old = TOC.read(storage, INDEX_NAME)
+            from ..semantic.store import batch_for
+
+            vec = batch_for(root, old.generation, full=True)  # the vectors follow the records
             from ..fsafe import remove_tree
 
             remove_tree(tmp)  # left by an interrupted reindex (never referenced), or a planted link
@@ -285,6 +288,8 @@ def reindex(archive, *, drop_bad: bool = False, lock_timeout: float = 30.0,
                     seen[b.id] = digest
                     taken.add(b.id)
                     w.add_document(**brief_to_doc(b))
+                    if vec is not None:
+                        vec.put(b)
                     res.briefs += 1
                     if on_progress:
                         on_progress(res.briefs)
@@ -308,8 +313,12 @@ def reindex(archive, *, drop_bad: bool = False, lock_timeout: float = 30.0,
             _fsync_path(root, directory=True)
             # The swap: a table of contents of the next generation, written by rename.
             gen = old.generation + 1
+            if vec is not None:  # kept, re-keyed, or embedded again after a change of model
+                vec.commit(gen)
             TOC(built.schema, built.segments, gen).write(storage, INDEX_NAME)
             swapped = True
+            if vec is not None:
+                vec.after_commit(gen)
             _fsync_path(root, directory=True)
             clean_files(storage, INDEX_NAME, gen, built.segments)
             shutil.rmtree(tmp, ignore_errors=True)
