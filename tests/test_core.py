@@ -191,7 +191,8 @@ def test_search_finds_seed_with_highlight(cli):
     bid = add_seed(cli)["id"]
     rows = cli("search", "sanctions relief", "--json").json
     assert [r["id"] for r in rows] == [bid]
-    assert set(rows[0]) == RECORD_KEYS | {"score", "snippet"}
+    assert set(rows[0]) == RECORD_KEYS | {"score", "snippet", "mode"}
+    assert rows[0]["mode"] == "lexical"  # no vectors: lexical search
     assert "sanctions relief" in rows[0]["snippet"]
     assert rows[0]["score"] > 0
     table = cli("search", "sanctions relief")

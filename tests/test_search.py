@@ -33,7 +33,7 @@ def test_sort_date_title_reverse(cli, fx):
 
 def test_sort_relevance_has_scores_others_do_not(cli, fx):
     rows = cli("search", "sanctions relief", "--json").json
-    assert [set(r) for r in rows] == [RECORD_KEYS | {"score", "snippet"}] * 2
+    assert [set(r) for r in rows] == [RECORD_KEYS | {"score", "snippet", "mode"}] * 2
     assert rows[0]["score"] >= rows[1]["score"] > 0
     rows = cli("search", "sanctions relief", "--sort", "date", "--json").json
     assert all("score" not in r and "snippet" in r for r in rows)
@@ -191,7 +191,7 @@ def test_similar_excludes_the_brief_and_ranks_the_closest_first(cli, fx):
     r = cli("similar", fx["iran"][:5], "--json")
     got = names(fx, r.json)
     assert "iran" not in got and got[0] == "nk"  # shares sanctions relief, maximum pressure
-    assert set(r.json[0]) == RECORD_KEYS | {"score", "snippet"}
+    assert set(r.json[0]) == RECORD_KEYS | {"score", "snippet", "mode"}
     t = cli("similar", fx["iran"])
     assert t.stdout.splitlines()[0].startswith(f"{len(got)} brief")
     assert f"like {fx['iran']} (Sanctions relief and its discontents)" in t.stdout.splitlines()[0]

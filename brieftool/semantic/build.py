@@ -171,8 +171,6 @@ def _commit(archive, done, res: EmbedResult, lock_timeout: float, on_wait) -> No
 
 
 def embed_status(archive) -> dict:
-    from ..search import live_ids  # noqa: F401  (engine access stays in search.py)
-
     with archive.searcher() as s:
         gen = s.reader().generation()
     ids = [b for b in _all_ids(archive)]

@@ -91,6 +91,8 @@ class Embedder:
         if threads:
             opts.intra_op_num_threads = threads
         opts.log_severity_level = 3
+        # no busy-waiting threads between runs: on a shared machine spinning only steals CPU
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
         except Exception as e:  # a damaged file that still hashes right cannot happen; an ORT too old can
