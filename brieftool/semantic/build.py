@@ -83,6 +83,7 @@ def embed_archive(archive, ids: list[str] | None = None, *, query: str | None = 
             commit_seconds = float(os.environ.get("BRIEF_EMBED_COMMIT_SECONDS", COMMIT_SECONDS))
         except ValueError:
             commit_seconds = COMMIT_SECONDS
+    store.require_local(archive)
     t0, c0 = time.monotonic(), time.process_time()
     res = EmbedResult()
     with write_lock(archive, lock_timeout, on_wait):
@@ -171,6 +172,7 @@ def _commit(archive, done, res: EmbedResult, lock_timeout: float, on_wait) -> No
 
 
 def embed_status(archive) -> dict:
+    store.require_local(archive)
     with archive.searcher() as s:
         gen = s.reader().generation()
     ids = [b for b in _all_ids(archive)]
@@ -185,5 +187,6 @@ def _all_ids(archive) -> list[str]:
 
 
 def embed_off(archive, *, lock_timeout: float = 30.0, on_wait=None) -> int:
+    store.require_local(archive)
     with write_lock(archive, lock_timeout, on_wait):
         return store.disable(archive.path)

@@ -73,6 +73,15 @@ def _page(archive, ranked: list[tuple[str, float, int | None]], lexical: dict[st
     return page, total
 
 
+def _dense_ids(archive, dense_all, flt) -> list[str]:
+    """The dense top POOL: those passing the filters when there are filters."""
+    from ..search import live_ids
+
+    if flt is None:
+        return [d[0] for d in dense_all[:POOL]]
+    return [i for i, _ in live_ids(archive, [d[0] for d in dense_all], flt, want=POOL)]
+
+
 def search(archive, parsed, *, mode: str, flt=None, sort: str = "relevance", reverse: bool = False,
            limit: int | None = 10, offset: int = 0, snippets: bool = True, facets: bool = False,
            suggest: bool = True):
@@ -87,8 +96,10 @@ def search(archive, parsed, *, mode: str, flt=None, sort: str = "relevance", rev
 
     if mode == "semantic":
         dense = dense_ranking(archive, vectors, qvec)
-        keep = {i for i, _ in S.live_ids(archive, [d[0] for d in dense], flt)}
-        ranked = [(i, s, p) for i, s, p in dense if i in keep]
+        if flt is not None:
+            keep = {i for i, _ in S.live_ids(archive, [d[0] for d in dense], flt)}
+            dense = [(i, s, p) for i, s, p in dense if i in keep]
+        ranked = dense  # (a brief removed since the vectors were read is dropped when loaded)
         page, total = _page(archive, ranked, {}, mode=mode, sort=sort, reverse=reverse, limit=limit,
                             offset=offset, snippets=snippets, terms=terms)
         res = S.Results(page, total, mode=mode)
@@ -104,7 +115,7 @@ def search(archive, parsed, *, mode: str, flt=None, sort: str = "relevance", rev
     passage_of = {i: p for i, _, p in dense_all}
     if question:
         # RRF of the lexical top POOL and the dense top POOL (filtered), lexical hits beyond after
-        dense_ids = [i for i, _ in S.live_ids(archive, [d[0] for d in dense_all], flt, want=POOL)]
+        dense_ids = _dense_ids(archive, dense_all, flt)
         fused = rrf([lex_ids[:POOL], dense_ids])
         seen = {i for i, _ in fused}
         ranked = [(i, s, passage_of.get(i)) for i, s in fused]
@@ -145,7 +156,7 @@ def similar(archive, brief_id: str, *, mode: str, flt=None, sort: str = "relevan
                         snippets=snippets, facets=facets)
         return res
     dense_all = dense_ranking(archive, vectors, qvec, exclude={bid})
-    dense_ids = [i for i, _ in S.live_ids(archive, [d[0] for d in dense_all], flt, want=POOL)]
+    dense_ids = _dense_ids(archive, dense_all, flt)
     passage_of = {i: p for i, _, p in dense_all}
     lexical = {h.brief.id: h for h in lex.hits} if mode == "hybrid" else {}
     if mode == "hybrid":

@@ -50,10 +50,12 @@ def has_vectors(archive) -> bool:
 def resolve_mode(archive, mode: str | None) -> str:
     """The mode to search in: the one asked for (checked), else hybrid when this archive keeps
     vectors and the extra is installed, else lexical."""
+    from .store import require_local, supports
+
     if mode is None or mode == "auto":
         from .store import enabled
 
-        if enabled(archive.path) and available() and has_vectors(archive):
+        if supports(archive) and enabled(archive.path) and available() and has_vectors(archive):
             return "hybrid"
         return "lexical"
     m = mode.lower()
@@ -62,6 +64,7 @@ def resolve_mode(archive, mode: str | None) -> str:
     if m == "lexical":
         return m
     require(f"--mode {m}")
+    require_local(archive)
     if not has_vectors(archive):
         from .store import current_model, read_manifest
 

@@ -53,6 +53,17 @@ _MANIFEST = re.compile(r"^manifest-(\d+)-(\d+)\.json$")
 _SEGMENT = re.compile(r"^seg-[0-9a-f]{16}\.npy$")
 
 
+def supports(archive) -> bool:
+    """Vectors are kept beside a local (Whoosh) archive's folder; other engines have none yet."""
+    return getattr(archive, "ix", None) is not None and isinstance(getattr(archive, "path", None), Path)
+
+
+def require_local(archive) -> None:
+    if not supports(archive):
+        raise BriefError(f"semantic search needs a local archive folder; {archive.path} is not one "
+                         "(use --mode lexical)")
+
+
 def vectors_dir(root) -> Path:
     return Path(root) / DIR
 
