@@ -18,7 +18,41 @@ from . import require
 from . import store
 
 COMMIT_SECONDS = 15.0  # BRIEF_EMBED_COMMIT_SECONDS overrides it (the tests commit every batch)
-CHUNK = 8  # briefs embedded at a time between progress reports
+CHUNK_PASSAGES = 16  # about this many passages (one run of the model) between progress reports
+CHUNK_BRIEFS = 64
+CHARS_PER_PASSAGE = 1000  # a passage of 256 wordpieces is about 1,000 characters of English
+
+
+def _chunks(briefs: list[Brief]):
+    """Consecutive groups of briefs of about CHUNK_PASSAGES passages each."""
+    group, est = [], 0.0
+    for b in briefs:
+        group.append(b)
+        est += max(1.0, len(b.text) / CHARS_PER_PASSAGE)
+        if est >= CHUNK_PASSAGES or len(group) >= CHUNK_BRIEFS:
+            yield group
+            group, est = [], 0.0
+    if group:
+        yield group
+
+
+@contextlib.contextmanager
+def _no_interrupt():
+    """Ctrl-C waits until a commit is complete, then takes effect."""
+    import signal
+
+    got = []
+    try:
+        old = signal.signal(signal.SIGINT, lambda *a: got.append(True))
+    except ValueError:  # not the main thread: nothing to defer
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+        if got:
+            raise KeyboardInterrupt
 
 
 @dataclass
@@ -109,23 +143,28 @@ def embed_archive(archive, ids: list[str] | None = None, *, query: str | None = 
     try:
         model.get()  # load once, before the clock of the first batch starts
         last = time.monotonic()
-        for k in range(0, len(todo), CHUNK):
-            chunk = todo[k:k + CHUNK]
+        k = 0
+        for chunk in _chunks(todo):
             matrix, spans = store.embed_briefs(chunk)
             done.append((chunk, matrix, spans))
+            k += len(chunk)
             res.passages += len(matrix)
             if on_progress:
-                on_progress(k + len(chunk), res.passages)
+                on_progress(k, res.passages)
             if time.monotonic() - last >= commit_seconds:
-                _commit(archive, done, res, lock_timeout, on_wait)
-                done = []
+                batch, done = done, []
+                with _no_interrupt():
+                    _commit(archive, batch, res, lock_timeout, on_wait)
                 last = time.monotonic()
     except KeyboardInterrupt:
         res.interrupted = True
     finally:
         if done:
-            with contextlib.suppress(KeyboardInterrupt):
-                _commit(archive, done, res, lock_timeout, on_wait)
+            try:
+                with _no_interrupt():
+                    _commit(archive, done, res, lock_timeout, on_wait)
+            except KeyboardInterrupt:
+                res.interrupted = True
     res.left = len(todo) - res.embedded - res.skipped
     res.seconds = time.monotonic() - t0
     res.cpu_seconds = time.process_time() - c0
