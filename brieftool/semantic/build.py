@@ -75,7 +75,7 @@ class EmbedResult:
 
 @contextlib.contextmanager
 def write_lock(archive, lock_timeout: float = 30.0, on_wait: Callable[[], None] | None = None):
-    from ..maintain import _write_lock
+    from ..engine.whoosh_maint import _write_lock
 
     with _write_lock(archive, lock_timeout, on_wait):
         yield
@@ -220,7 +220,7 @@ def embed_status(archive) -> dict:
 
 
 def _all_ids(archive) -> list[str]:
-    from ..maintain import _ids_of
+    from ..engine.whoosh_maint import _ids_of
 
     return list(_ids_of(archive))
 

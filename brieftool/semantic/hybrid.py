@@ -79,7 +79,7 @@ def _dense_ids(archive, dense_all, flt) -> list[str]:
 
     if flt is None:
         return [d[0] for d in dense_all[:POOL]]
-    return [i for i, _ in live_ids(archive, [d[0] for d in dense_all], flt, want=POOL)]
+    return live_ids(archive, [d[0] for d in dense_all], flt, want=POOL)
 
 
 def search(archive, parsed, *, mode: str, flt=None, sort: str = "relevance", reverse: bool = False,
@@ -97,14 +97,14 @@ def search(archive, parsed, *, mode: str, flt=None, sort: str = "relevance", rev
     if mode == "semantic":
         dense = dense_ranking(archive, vectors, qvec)
         if flt is not None:
-            keep = {i for i, _ in S.live_ids(archive, [d[0] for d in dense], flt)}
+            keep = set(S.live_ids(archive, [d[0] for d in dense], flt))
             dense = [(i, s, p) for i, s, p in dense if i in keep]
         ranked = dense  # (a brief removed since the vectors were read is dropped when loaded)
         page, total = _page(archive, ranked, {}, mode=mode, sort=sort, reverse=reverse, limit=limit,
                             offset=offset, snippets=snippets, terms=terms)
         res = S.Results(page, total, mode=mode)
         if facets:
-            res.facets = S.facets_of(archive, [n for i, n in S.live_ids(archive, [r[0] for r in ranked])])
+            res.facets = S.facets_of(archive, [r[0] for r in ranked])
         return res
 
     lex = S.search(archive, parsed, flt=flt, sort="relevance", limit=deep, snippets=False, facets=False,
@@ -138,7 +138,7 @@ def search(archive, parsed, *, mode: str, flt=None, sort: str = "relevance", rev
         if extra_total:  # every lexical match counts, not only the fetched ones
             full = S.search(archive, parsed, flt=flt, limit=None, snippets=False, suggest=False)
             ids += [h.brief.id for h in full.hits]
-        res.facets = S.facets_of(archive, [n for _, n in S.live_ids(archive, list(dict.fromkeys(ids)), flt)])
+        res.facets = S.facets_of(archive, S.live_ids(archive, list(dict.fromkeys(ids)), flt))
     return res
 
 
@@ -169,5 +169,5 @@ def similar(archive, brief_id: str, *, mode: str, flt=None, sort: str = "relevan
                         offset=offset, snippets=snippets, terms=set(lex.key_terms))
     res = S.Results(page, total, source=lex.source, key_terms=lex.key_terms, mode=mode)
     if facets:
-        res.facets = S.facets_of(archive, [n for _, n in S.live_ids(archive, [r[0] for r in ranked], flt)])
+        res.facets = S.facets_of(archive, [r[0] for r in ranked])
     return res
