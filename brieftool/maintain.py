@@ -5,7 +5,8 @@
   Exporting reads one snapshot of the archive, so it is consistent even while another
   ``brief`` process writes. A file is written to a private temporary file (mode 0600, like
   the archive) in the same folder and renamed into place when complete.
-* :func:`import_records` reads such lines back. Records keep their ids, dates, tags, added
+* :func:`import_records` reads such lines back, committing in batches (a killed import keeps
+  what it committed; a re-run adds the rest). Records keep their ids, dates, tags, added
   times and text byte for byte. An id that the archive already holds with different content
   is skipped unless ``replace`` is set (then the line wins); an identical record is
   ``unchanged``; a text the archive holds under another id is skipped likewise. A line
@@ -30,6 +31,7 @@ import json
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -314,21 +316,49 @@ def parse_line(raw: bytes) -> Brief:
     return record_from_json(d)
 
 
+IMPORT_BATCH = 1000  # changes per commit of an import
+IMPORT_BATCH_SECONDS = 30.0  # at most this long between two commits
+
+
 def import_records(archive, lines: Iterable[tuple[int, bytes]], *, replace: bool = False,
                    lock_timeout: float = 30.0, on_wait: Callable[[], None] | None = None,
-                   now: _dt.datetime | None = None) -> list[ImportResult]:
-    """Import parsed export lines in one change (all of it is saved, or none of it)."""
+                   now: _dt.datetime | None = None, batch_size: int = IMPORT_BATCH,
+                   batch_seconds: float = IMPORT_BATCH_SECONDS) -> list[ImportResult]:
+    """Import parsed export lines, committed in batches like `brief add` (every ``batch_size``
+    changes or ``batch_seconds``): an interrupted or killed import keeps every batch already
+    committed, and running it again finds those records ``unchanged`` and adds only the rest."""
     results: list[ImportResult] = []
     now = now or _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
     with archive.writer(lock_timeout=lock_timeout, on_wait=on_wait) as w:
+        t_batch = time.monotonic()
         for n, raw in lines:
             try:
                 b = parse_line(raw)
             except ValueError as e:
                 results.append(ImportResult(n, "failed", error=str(e)))
                 continue
-            results.append(_import_one(w, n, b, replace=replace, now=now))
+            results.append(_import_one(_FastPut(w, lock_timeout, on_wait), n, b, replace=replace, now=now))
+            if w.changes and (w.changes >= batch_size or time.monotonic() - t_batch >= batch_seconds):
+                w.checkpoint(lock_timeout=lock_timeout, on_wait=on_wait)
+                t_batch = time.monotonic()
     return results
+
+
+class _FastPut:
+    """An import's writer: ``put`` by the bulk path (no per-record reader of every segment, which
+    grows slow as batches pile up segments); a record already written in this batch is
+    committed first (Whoosh cannot replace a document of the same uncommitted batch)."""
+
+    def __init__(self, w, lock_timeout, on_wait):
+        self._w, self._lock_timeout, self._on_wait = w, lock_timeout, on_wait
+
+    def __getattr__(self, name):
+        return getattr(self._w, name)
+
+    def put(self, b: Brief) -> None:
+        if not self._w.put_fast(b):
+            self._w.checkpoint(lock_timeout=self._lock_timeout, on_wait=self._on_wait)
+            self._w.put_fast(b)
 
 
 def _same(a: Brief, b: Brief) -> bool:

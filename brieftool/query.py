@@ -201,11 +201,49 @@ class Group:
     children: list
 
 
+# -- bounds -------------------------------------------------------------------------------------
+# A query is typed by a person (or pasted by a script): these limits are far above any real
+# one and keep every query on a big archive within seconds (bench/abuse). Each error names its
+# limit. MAX_EXPANSION is applied by the engine, as it expands a prefix or near-spelling.
+MAX_QUERY_CHARS = 10_000  # characters in a query
+MAX_TERMS = 1_000  # words, phrases and field values
+MAX_WORD_CHARS = 200  # characters in one word or field value
+MAX_DEPTH = 32  # parentheses and NOTs nested in one another
+MAX_PREFIXES = 50  # words ending in *
+MAX_FUZZY = 20  # words ending in ~
+MAX_EXPANSION = 2_000  # index words one prefix or near-spelling may stand for
+MAX_LOOSE_WORDS = 12  # words of the any-word fallback (the longest of a longer query: its cost grows per word)
+
+
+def check_length(text: str) -> None:
+    if len(text) > MAX_QUERY_CHARS:
+        raise UsageError(f"bad query: it is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
+
+
+def check_terms(toks: list[Tok]) -> None:
+    terms = [t for t in toks if t.kind == "term"]
+    if len(terms) > MAX_TERMS:
+        raise _err(f"too many terms ({len(terms):,}; the limit is {MAX_TERMS:,})", terms[MAX_TERMS].col)
+    for t in terms:
+        if len(t.value) > MAX_WORD_CHARS:
+            raise _err(f"a term of {len(t.value):,} characters (the limit is {MAX_WORD_CHARS})", t.col)
+    for suffix, limit, what in (("*", MAX_PREFIXES, "prefixes (word*)"), ("~", MAX_FUZZY, "near spellings (word~)")):
+        marked = [t for t in terms if t.suffix == suffix]
+        if len(marked) > limit:
+            raise _err(f"too many {what}: {len(marked)}; the limit is {limit}", marked[limit].col)
+
+
 class _Parser:
     def __init__(self, toks: list[Tok], text: str):
         self.toks = toks
         self.i = 0
         self.text = text
+        self.depth = 0  # parentheses and NOTs open around the current token (MAX_DEPTH)
+
+    def _deeper(self, t: Tok) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _err(f"nested more than {MAX_DEPTH} levels deep (the limit)", t.col)
 
     def peek(self) -> Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -261,7 +299,10 @@ class _Parser:
             nxt = self.peek()
             if nxt is None or nxt.kind in (")", "AND", "OR"):
                 raise _err(f"{'NOT' if t.kind == 'NOT' else '-'} needs a term after it", t.col)
-            return Not(self.unary(), t.col)
+            self._deeper(t)
+            node = Not(self.unary(), t.col)
+            self.depth -= 1
+            return node
         return self.atom()
 
     def atom(self):
@@ -269,10 +310,12 @@ class _Parser:
         if t.kind == "(":
             if self.peek() is not None and self.peek().kind == ")":
                 raise _err("empty parentheses", t.col)
+            self._deeper(t)
             node = self.seq()
             if self.peek() is None:
                 raise _err("unclosed '('", t.col, " (add the closing ')')")
             self.take()
+            self.depth -= 1
             return node
         if t.kind == "term":
             return Term(t)
@@ -297,6 +340,7 @@ class _Compiler:
             return None if q is None else T.Not(q)
         parts = [(c, self.compile(c)) for c in node.children]
         parts = [(c, q) for c, q in parts if q is not None]
+        parts = _unique_parts(parts)  # a word typed (or pasted) twice is one condition
         if not parts:
             return None
         if node.op == "or":
@@ -306,6 +350,10 @@ class _Compiler:
             if len(free) >= 2:
                 self.loosened = True
                 required = [q for c, q in parts if not _is_free_text(c)]
+                if len(free) > MAX_LOOSE_WORDS:  # a pasted paragraph: rank by its longest words
+                    keep = set(sorted(range(len(free)), key=lambda i: -len(getattr(free[i], "text", "")))
+                               [:MAX_LOOSE_WORDS])
+                    free = [q for i, q in enumerate(free) if i in keep]
                 any_word = T.Or(tuple(free), scale=0.9)
                 return _and(required + [any_word])
         return _and([q for _, q in parts])
@@ -377,6 +425,20 @@ class _Compiler:
         return T.Term(f, key)
 
 
+def _unique_parts(parts: list) -> list:
+    seen: set = set()
+    out = []
+    for c, q in parts:
+        try:
+            if q in seen:
+                continue
+            seen.add(q)
+        except TypeError:  # a node that cannot be hashed: kept
+            pass
+        out.append((c, q))
+    return out
+
+
 def _and(qs: list[T.Node]) -> T.Node:
     if len(qs) == 1 and not isinstance(qs[0], T.Not):
         return qs[0]
@@ -412,7 +474,10 @@ def parse(text: str) -> Parsed:
     """Parse the user's query. Raises UsageError (one line, with the column) when malformed."""
     if not text.strip():
         return Parsed(T.Every(), text=text)
-    tree = _Parser(tokenize(text), text).parse()
+    check_length(text)
+    toks = tokenize(text)
+    check_terms(toks)
+    tree = _Parser(toks, text).parse()
     toks: list[Tok] = []
     _plain_words(tree, toks)
     asks = {id(t) for t in toks if t.value.lower() in QUESTION_WORDS}

@@ -280,6 +280,9 @@ def facets_of(archive, ids) -> dict:
         return v.facets([v.search(_id_query(ids[k:k + 512]), limit=None) for k in range(0, len(ids), 512)])
 
 
+SUGGEST_MAX_WORDS = 20  # longer queries get no "did you mean" (each word costs a near-spelling scan)
+
+
 def suggestion(reader, parsed, flt, total: int) -> tuple[str, int] | None:
     """The query with its rare words replaced by the nearest more frequent words of the archive
     (as the engine's reader finds them), if that finds more briefs than ``total``: (new query
@@ -288,6 +291,8 @@ def suggestion(reader, parsed, flt, total: int) -> tuple[str, int] | None:
 
     text = parsed.text
     changes = []
+    if len(parsed.words) > SUGGEST_MAX_WORDS:  # a pasted paragraph: no spelling help (it costs seconds)
+        return None
     for word, (a, b) in zip(parsed.words, parsed.spans):
         better = reader.respell(word)
         if better:

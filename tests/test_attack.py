@@ -292,3 +292,275 @@ def test_a_metadata_csv_that_does_not_parse_cleanly_is_refused_with_the_line(cli
     r = cli("add", d, "--metadata", sheet, "--json")
     assert r.exit_code == 0, r
     assert {x["title"] for x in json.loads(cli("list", "--json").stdout)} == {"Fine A", "Fine, B"}
+
+
+def test_list_on_an_archive_that_never_held_a_brief(tmp_path, archive_dir):
+    r = run(archive_dir, "add", tmp_path / "missing.txt")  # makes the archive, adds nothing
+    assert r.exit_code == 1 and (archive_dir / "brief.json").exists()
+    for args in (["list"], ["list", "--format", "ids"], ["list", "--format", "csv"], ["list", "--sort", "title"],
+                 ["search", "anything"], ["stats"], ["export"], ["list", "--facets"]):
+        r = run(archive_dir, *args)
+        assert r.exit_code == 0 and "Traceback" not in r.stderr and "Error" not in r.stderr, (args, r)
+    assert run(archive_dir, "list", "--format", "ids").stdout == ""
+    assert json.loads(run(archive_dir, "list", "--json").stdout) == []
+
+
+def _export_lines(n: int) -> bytes:
+    from brieftool.maintain import json_line
+
+    out = []
+    for i in range(n):
+        text = f"Imported brief {i}\n\nWords of brief number {i}: word{i} policy sanctions.\n"
+        out.append(json_line({"id": f"im{i:05d}", "title": f"Imported brief {i}", "text": text,
+                              "tags": ["bulk"], "added": "2024-01-01T00:00:00+00:00"}))
+    return b"".join(out)
+
+
+def test_a_killed_import_keeps_its_committed_batches_and_a_rerun_adds_the_rest(tmp_path, archive_dir):
+    n, batch = 1500, 100
+    src = tmp_path / "big.jsonl"
+    src.write_bytes(_export_lines(n))
+    p = subprocess.Popen(brief_cmd() + ["import", str(src), "--batch-size", str(batch)], env=env_for(archive_dir),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.monotonic() + 120
+    # the first batch is committed when a table of contents of generation >= 1 appears
+    while time.monotonic() < end and p.poll() is None:
+        if archive_dir.is_dir() and any(f.startswith("_MAIN_") and f.endswith(".toc") and f != "_MAIN_0.toc"
+                                        for f in os.listdir(archive_dir)):
+            break
+        time.sleep(0.01)
+    assert p.poll() is None, "the import ended before it could be killed"
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    kept = ids_in(archive_dir)
+    assert kept and len(kept) < n and len(kept) % batch == 0, len(kept)  # whole batches only
+    assert run(archive_dir, "check", "--json").json["ok"]
+    r = run(archive_dir, "import", src, "--json")
+    assert r.exit_code == 0, r
+    statuses = [x["status"] for x in r.json]
+    assert statuses.count("unchanged") == len(kept) and statuses.count("imported") == n - len(kept)
+    assert ids_in(archive_dir) == {f"im{i:05d}" for i in range(n)}
+
+
+# == bounded queries =================================================================================
+def test_abusive_queries_end_with_one_line_naming_the_limit(cli, tmp_path):
+    d = tmp_path / "in"
+    for i in range(30):
+        write(d / f"b{i}.txt", brief_text(f"Brief {i}", f"sanction{i} sanctioned sanctions economy word{i}"))
+    assert cli("add", d).exit_code == 0
+    cases = [
+        ("(" * 200 + "economy" + ")" * 200, "nested more than 32 levels deep (the limit) at column 33"),
+        ("NOT " * 40 + "economy", "nested more than 32 levels deep (the limit)"),
+        ("x" * 120_000, "it is 120,000 characters long; the limit is 10,000"),
+        ("x" * 201, "a term of 201 characters (the limit is 200) at column 1"),
+        (" ".join(f"w{i}" for i in range(1001)), "too many terms (1,001; the limit is 1,000)"),
+        (" ".join(f"econom{i}~" for i in range(21)), "too many near spellings (word~): 21; the limit is 20"),
+        (" ".join(f"s{i}*" for i in range(51)), "too many prefixes (word*): 51; the limit is 50"),
+    ]
+    for q, msg in cases:
+        r = cli("search", q)
+        assert r.exit_code == 2, (q[:40], r)
+        assert msg in r.stderr and r.stderr.count("\n") == 1, (q[:40], r.stderr)
+    # within the limits: answered (no RecursionError, no traceback)
+    for q in ("(" * 32 + "economy" + ")" * 32, " ".join(["economy"] * 1000), " OR ".join(f"w{i}" for i in range(999)),
+              " ".join(f"econom{i}~" for i in range(20))):
+        r = cli("search", q)
+        assert r.exit_code == 0, (q[:40], r)
+    assert "30 briefs match" in cli("search", "(" * 32 + "economy" + ")" * 32).stdout
+
+
+def test_a_prefix_that_stands_for_too_many_words_is_refused_naming_it(cli, tmp_path, monkeypatch):
+    from brieftool import query
+
+    monkeypatch.setattr(query, "MAX_EXPANSION", 10)  # 30 briefs, 30 different sanction<i> words
+    d = tmp_path / "in"
+    for i in range(30):
+        write(d / f"b{i}.txt", brief_text(f"Brief {i}", f"sanction{i} economy"))
+    assert cli("add", d).exit_code == 0
+    r = cli("search", "sanction*")
+    assert r.exit_code == 2 and "sanction* stands for more than 10 different words (the limit)" in r.stderr, r
+    r = cli("search", "author:x* OR sanction5*")  # a narrow prefix is fine
+    assert r.exit_code == 0, r
+
+
+# == snapshots =======================================================================================
+def _segments(archive: Path) -> int:
+    return len({f.split(".", 1)[0] for f in os.listdir(archive) if f.startswith("MAIN_") and "." in f
+                and not f.endswith(".toc") and "WRITELOCK" not in f})
+
+
+def test_a_reader_keeps_its_snapshot_while_another_process_merges_it_away(tmp_path, archive_dir):
+    """Deterministic: a searcher opened, one record read, then a real `brief reindex` replaces
+    every segment (their files deleted); the searcher still reads every record of its snapshot."""
+    from brieftool.engine.whoosh import WhooshArchive
+
+    for k in range(4):  # four commits: four segments, each read lazily
+        d = tmp_path / f"in{k}"
+        for i in range(25):
+            write(d / f"b{i}.txt", brief_text(f"Brief {k}-{i}", f"word{k}x{i} sanctions"))
+        assert run(archive_dir, "add", d).exit_code == 0
+    assert _segments(archive_dir) >= 2
+    archive = WhooshArchive.open(archive_dir)
+    with archive.searcher() as s:
+        it = s.all_stored_fields()
+        first = next(it)
+        r = run(archive_dir, "reindex")  # merges everything into a new segment, deletes the old files
+        assert r.exit_code == 0, r
+        rest = list(it)
+        hits = s.search(__import__("whoosh.query", fromlist=["Term"]).Term("body", "sanction"), limit=None)
+        n_hits = len(hits)
+    ids = {first["id"]} | {x["id"] for x in rest}
+    assert len(ids) == 100 and len(rest) == 99
+    assert n_hits == 100
+    assert all(x["rec"]["title"].startswith("Brief ") for x in rest)
+
+
+def test_export_loops_against_concurrent_writers_never_fail_and_are_complete(tmp_path, archive_dir):
+    base = tmp_path / "base"
+    for i in range(200):
+        write(base / f"b{i:03}.txt", brief_text(f"Base brief {i}", f"baseword{i} sanctions"))
+    assert run(archive_dir, "add", base).exit_code == 0
+    base_ids = ids_in(archive_dir)
+    stop = __import__("threading").Event()
+    errors: list[str] = []
+
+    def adder():
+        k = 0
+        while not stop.is_set():
+            d = tmp_path / f"new{k}"
+            for i in range(3):
+                write(d / f"n{i}.txt", brief_text(f"New brief {k}-{i}", f"newword{k}x{i}"))
+            r = run(archive_dir, "add", d, "--json")
+            if r.exit_code != 0:
+                errors.append(f"add: {r}")
+            elif k % 2:
+                for row in r.json[:2]:
+                    rr = run(archive_dir, "remove", "--yes", row["id"])
+                    if rr.exit_code != 0:
+                        errors.append(f"remove: {rr}")
+            k += 1
+
+    def curator():
+        ids = sorted(base_ids)
+        k = 0
+        while not stop.is_set():
+            bid = ids[k % len(ids)]
+            for args in (("tag", bid, f"+round{k}"), ("edit", bid, "--title", f"Edited base {k}")):
+                r = run(archive_dir, *args)
+                if r.exit_code != 0:
+                    errors.append(f"{args[0]}: {r}")
+            k += 1
+
+    import threading
+
+    workers = [threading.Thread(target=adder), threading.Thread(target=curator)]
+    for w in workers:
+        w.start()
+    exports = []
+    try:
+        for rnd in range(12):
+            r = run(archive_dir, "export")
+            exports.append(r)
+            assert r.exit_code == 0 and r.stderr == "", (rnd, r.exit_code, r.stderr[-2000:])
+    finally:
+        stop.set()
+        for w in workers:
+            w.join(120)
+    assert not errors, errors[:3]
+    from brieftool.maintain import record_from_json
+
+    for r in exports:
+        lines = [json.loads(x) for x in r.stdout.splitlines()]
+        ids = [x["id"] for x in lines]
+        assert len(ids) == len(set(ids))  # no record twice (no mix of two generations)
+        assert base_ids <= set(ids)  # every brief no writer removed: complete
+        for x in lines:
+            record_from_json(x, strict=True)
+    # the last export is import-able, whole
+    dest = tmp_path / "restored"
+    last = tmp_path / "last.jsonl"
+    last.write_text(exports[-1].stdout, "utf-8")
+    r = run(dest, "import", last)
+    assert r.exit_code == 0, r
+    assert len(ids_in(dest)) == len(exports[-1].stdout.splitlines())
+
+
+# == damage ==========================================================================================
+DAMAGE_KINDS = ("._stored.col", ".trm", ".pst", "._body_len.col", ".added.col", ".title_sort.col", "toc", "brief.json")
+
+
+def _damage(folder: Path, kind: str, op: str, segid: str) -> Path:
+    if kind == "toc":
+        (target,) = [folder / n for n in os.listdir(folder) if n.startswith("_MAIN_") and n.endswith(".toc")]
+    elif kind == "brief.json":
+        target = folder / "brief.json"
+    else:
+        target = folder / f"{segid}{kind}"
+    if op == "delete":
+        target.unlink()
+    else:
+        data = bytearray(target.read_bytes())
+        if op == "flip":
+            data[len(data) // 2] ^= 0xFF
+        else:
+            data = data[: len(data) // 2]
+        target.write_bytes(bytes(data))
+    return target
+
+
+def test_the_damage_matrix_is_detected_contained_and_salvaged(cli, tmp_path, archive_dir, monkeypatch):
+    """Flip a byte of, cut in half, or delete each kind of index file (of one of three segments)
+    and brief.json: `check` (a real process) finds every case; search, list and export end with
+    one line, never a traceback; `brief salvage` (a real process) brings back every record still
+    readable and lists each one it could not, so that salvaged + listed = all."""
+    import shutil
+
+    for k in range(3):
+        d = tmp_path / f"in{k}"
+        for i in range(20):
+            write(d / f"b{i}.txt", brief_text(f"Brief {k}-{i}", f"word{k}x{i} sanctions"))
+        assert run(archive_dir, "add", d).exit_code == 0
+    segs = sorted({n.split(".", 1)[0] for n in os.listdir(archive_dir) if n.startswith("MAIN_") and "." in n})
+    assert len(segs) == 3
+    pristine = tmp_path / "pristine"
+    shutil.copytree(archive_dir, pristine)
+    outcome = {}
+    for kind in DAMAGE_KINDS:
+        for op in ("flip", "truncate", "delete"):
+            case = tmp_path / f"case-{kind.strip('.')}-{op}"
+            shutil.copytree(pristine, case)
+            _damage(case, kind, op, segs[1])
+            r = run(case, "check", "--json")
+            assert r.exit_code == 1, (kind, op, r)
+            assert r.json["problems"], (kind, op, r)
+            monkeypatch.setenv("BRIEF_INDEX", str(case))
+            for args in (["search", "sanctions"], ["list"], ["export"], ["show", "zzzzzzz"]):
+                res = cli(*args)
+                assert "Traceback" not in res.stderr, (kind, op, args, res)
+                if res.exit_code != 0:
+                    lines = res.stderr.strip().splitlines()
+                    assert len(lines) == 1 and lines[0].startswith("Error: "), (kind, op, args, res.stderr)
+                    if args[0] != "show":
+                        assert str(case) in lines[0], (kind, op, args, lines)
+                        assert ("brief import" if kind == "toc" else "salvage") in lines[0], (kind, op, args, lines)
+            r = run(case, "salvage", "--json")
+            if kind == "toc":  # the table of contents is the one file nothing can be rebuilt without
+                assert r.exit_code == 1 and "table of contents cannot be read" in r.stderr, (op, r)
+                assert "brief import" in r.stderr
+                outcome[(kind, op)] = 0
+                continue
+            assert r.exit_code in (0, 1), (kind, op, r)
+            got = r.json
+            assert got["briefs"] + len(got["lost"]) == 60, (kind, op, got)
+            assert run(case, "check", "--json").json["ok"], (kind, op)  # sound again
+            assert len(ids_in(case)) == got["briefs"]
+            outcome[(kind, op)] = got["briefs"]
+    # what comes back: everything, except the records in a damaged stored-records file
+    for (kind, op), n in outcome.items():
+        if kind == "toc":
+            assert n == 0
+        elif kind == "._stored.col":
+            assert 40 <= n < 60, (kind, op, n)
+        else:
+            assert n == 60, (kind, op, n)
+    assert outcome[("._stored.col", "delete")] == 40  # the segment's 20 records, all listed as lost

@@ -12,5 +12,6 @@ from . import add, curate, data, query  # noqa: E402,F401  (register the command
 from . import cite, config, help, saved, trend  # noqa: E402,F401
 from . import reread  # noqa: E402,F401
 from . import open  # noqa: E402,F401
+from . import salvage  # noqa: E402,F401
 
 __all__ = ["app"]

@@ -53,8 +53,14 @@ class BriefGroup(TyperGroup):
 
         code = 0
         try:
-            rv = super().main(args=args, prog_name=prog_name or "brief", complete_var=complete_var,
-                              standalone_mode=False, **extra)
+            try:
+                rv = super().main(args=args, prog_name=prog_name or "brief", complete_var=complete_var,
+                                  standalone_mode=False, **extra)
+            except (BriefError, _cx.ClickException, typer.Abort, typer.Exit, KeyboardInterrupt, BrokenPipeError,
+                    PermissionError, SystemExit):
+                raise
+            except Exception as e:  # damage met while reading the index, or a bug: one line either way
+                raise _unexpected(e) from None
             code = rv if isinstance(rv, int) else 0
         except _cx.UsageError as e:
             if type(e).__name__ == "NoArgsIsHelpError":  # bare `brief`: the help, as asked
@@ -85,6 +91,29 @@ class BriefGroup(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+_INDEX: list = []  # the --index of this run, for messages about it
+
+
+def _unexpected(e: BaseException) -> BaseException:
+    """An exception no command expected, as one line: damage of the archive's index when it
+    comes from the engine (Whoosh, or brief's engine module reading a record), else a bug."""
+    import traceback
+
+    if os.environ.get("BRIEF_DEBUG"):
+        return e
+    frames = [f.filename for f in traceback.extract_tb(e.__traceback__)]
+    engine = any(f"{os.sep}whoosh{os.sep}" in f or f"{os.sep}engine{os.sep}whoosh" in f for f in frames)
+    what = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    if engine or type(e).__name__ in ("error", "UnpicklingError", "BadZipFile"):
+        from ..engine.whoosh import damaged, default_index_dir
+
+        return damaged(_INDEX[-1] if _INDEX and _INDEX[-1] is not None else default_index_dir(), what[:200])
+    if isinstance(e, EOFError):
+        return e  # Ctrl-D at a prompt
+    return BriefError(f"internal error ({what[:200]}); this is a bug in brief: please report it "
+                      "(BRIEF_DEBUG=1 shows where)")
 
 
 app = typer.Typer(
@@ -148,6 +177,7 @@ def main(
     if lock_timeout is None:
         lock_timeout = cfg.file.get("lock-timeout", 30.0)
     ctx.obj = Settings(index=index, lock_timeout=lock_timeout)
+    _INDEX.append(index)
     from .. import render
 
     render.RAW_CSV = raw_csv  # set on every run (tests run many in one process)

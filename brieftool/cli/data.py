@@ -114,6 +114,8 @@ def import_cmd(
     replace: bool = typer.Option(False, "--replace",
                                  help="Let records from FILE overwrite archived briefs with the same id or text."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line read: line, status, id, error."),
+    batch_size: int = typer.Option(1000, "--batch-size", min=1, metavar="N",
+                                   help="Commit every N changes (an interrupted import keeps every committed batch)."),
 ):
     """Read briefs from a 'brief export' file back into the archive.
 
@@ -135,7 +137,9 @@ def import_cmd(
         if p.is_dir():
             raise BriefError(f"cannot import {file}: it is a folder")
         try:
-            stream = open(p, "rb")
+            from ..fsafe import open_read
+
+            stream = open_read(p)  # never blocks in open() (a named pipe without a writer, a device)
         except OSError as e:
             reason = "no such file" if isinstance(e, FileNotFoundError) else (e.strerror or str(e)).lower()
             raise BriefError(f"cannot import {file}: {reason}") from None
@@ -146,7 +150,7 @@ def import_cmd(
         try:
             saved_lines: list = []
             results = import_records(archive, split_saved(read_lines(stream), saved_lines), replace=replace,
-                                     lock_timeout=s.lock_timeout, on_wait=on_wait)
+                                     lock_timeout=s.lock_timeout, on_wait=on_wait, batch_size=batch_size)
             saved_results = import_saved(archive, saved_lines, replace=replace)
         except OSError as e:
             raise BriefError(f"cannot read {name}: {(e.strerror or str(e)).lower()}; nothing was imported") from None

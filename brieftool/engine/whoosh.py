@@ -180,6 +180,122 @@ def doc_to_brief(stored: dict) -> Brief:
     return brief_from_record(stored["id"], stored["rec"], stored.get("text", ""))
 
 
+def _take_sums(archive) -> None:
+    """Checksums of the segments a commit wrote (engine/whoosh_integrity.py: `brief check`)."""
+    from .whoosh_integrity import record_sums
+
+    record_sums(archive.path)
+
+
+def damaged(path, what: str) -> BriefError:
+    """The one line every read of a damaged archive ends with."""
+    return BriefError(f"archive {path} cannot be read: its index is damaged ({what}); run 'brief check' to "
+                      "see what, then 'brief salvage' to rebuild it from every record still readable")
+
+
+# -- snapshots -------------------------------------------------------------------------------------
+SNAPSHOT_TRIES = 50  # how often a reader retries on a newer generation while writers merge
+
+
+class _PinnedStorage:
+    """The archive's storage, with every file of one generation's segments held open.
+
+    Whoosh opens a segment's files lazily (the stored records when the first is read), and a
+    merging commit of another process deletes the files of the segments it merged. Holding
+    an open descriptor of each file keeps its data: the files are opened anew through
+    ``/proc/self/fd`` (same file, own offset) even after the name is gone, so a reader sees the
+    generation it started with, whole, whatever is committed meanwhile."""
+
+    def __init__(self, storage, fds: dict[str, int]):
+        self._storage = storage
+        self._fds = fds
+        self.supports_mmap = False
+
+    def __getattr__(self, name):
+        return getattr(self._storage, name)
+
+    def _path(self, name: str) -> str | None:
+        fd = self._fds.get(name)
+        if fd is None:
+            return None
+        proc = f"/proc/self/fd/{fd}"
+        return proc if os.path.exists(proc) else None
+
+    def open_file(self, name, **kwargs):
+        from whoosh.filedb.structfile import StructFile
+
+        path = self._path(name)
+        if path is None:
+            return self._storage.open_file(name, **kwargs)
+        return StructFile(open(path, "rb"), name=name, **kwargs)
+
+    def file_exists(self, name) -> bool:
+        return name in self._fds or self._storage.file_exists(name)
+
+    def file_length(self, name) -> int:
+        fd = self._fds.get(name)
+        return os.fstat(fd).st_size if fd is not None else self._storage.file_length(name)
+
+    def list(self):
+        return sorted(set(self._storage.list()) | set(self._fds))
+
+    def close(self) -> None:
+        fds, self._fds = self._fds, {}
+        for fd in fds.values():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def _pin(storage):
+    """(toc, pinned storage) of the newest generation, its segment files held open; retried
+    on the newer generation when a commit removes files under it (bounded)."""
+    from whoosh.index import TOC
+
+    last: Exception | None = None
+    for attempt in range(SNAPSHOT_TRIES):
+        fds: dict[str, int] = {}
+        try:
+            toc = TOC.read(storage, INDEX_NAME)
+            prefixes = tuple(f"{seg.segment_id()}." for seg in toc.segments)
+            names = [n for n in storage.list() if n.startswith(prefixes)] if prefixes else []
+            for n in names:
+                fds[n] = os.open(os.path.join(storage.folder, n), os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            have = {n.split(".", 1)[0] for n in names}
+            if len(have) < len(toc.segments):
+                if TOC.read(storage, INDEX_NAME).generation == toc.generation:  # no commit: damage
+                    gone = sorted(seg.segment_id() for seg in toc.segments if seg.segment_id() not in have)
+                    raise damaged(storage.folder, f"the files of segment {gone[0]} are missing")
+                raise FileNotFoundError("a segment's files are gone")
+            if attempt + 1 < SNAPSHOT_TRIES and toc.segments:
+                # Every segment still in the newest table of contents: none of its files was removed.
+                newest = {seg.segment_id() for seg in TOC.read(storage, INDEX_NAME).segments}
+                if not {seg.segment_id() for seg in toc.segments} <= newest:
+                    raise FileNotFoundError("merged away meanwhile")
+            return toc, _PinnedStorage(storage, fds)
+        except (OSError, ValueError, index.EmptyIndexError) as e:
+            for fd in fds.values():
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            last = e
+            time.sleep(min(0.01 * (attempt + 1), 0.1))
+    raise BriefError(f"the archive kept changing under this read ({last}); try again") from None
+
+
+def _open_dir(path: Path):
+    """Whoosh's open_dir, retried (bounded) when another process's commit removes the table of
+    contents it was about to read: a newer one is there by then."""
+    last = None
+    for attempt in range(SNAPSHOT_TRIES):
+        try:
+            return index.open_dir(str(path), indexname=INDEX_NAME)
+        except FileNotFoundError as e:
+            last = e
+            if not any(n.startswith(f"_{INDEX_NAME}_") and n.endswith(".toc") for n in os.listdir(path)):
+                raise
+            time.sleep(min(0.01 * (attempt + 1), 0.1))
+    raise last
+
+
 class WhooshArchive(base.Archive):
     """A brief archive in one folder. Open with :meth:`open` (``create=True`` to make it)."""
 
@@ -206,10 +322,18 @@ class WhooshArchive(base.Archive):
         if is_archive:
             cls._check_format(path, meta)
             try:
-                ix = index.open_dir(str(path), indexname=INDEX_NAME)
-            except (OSError, index.EmptyIndexError) as e:
-                raise BriefError(f"archive {path} cannot be opened ({e}); try 'brief check'") from None
+                ix = _open_dir(path)
+            except PermissionError:
+                raise BriefError(f"archive {path} cannot be read: permission denied") from None
+            except Exception as e:  # a table of contents missing, cut short or damaged
+                raise BriefError(f"archive {path} cannot be opened: its table of contents is missing or damaged "
+                                 f"({type(e).__name__}); run 'brief check'; restore from an export with "
+                                 "'brief import' into a new archive") from None
             return cls(path, ix)
+        if path.is_dir() and any(n.startswith(f"_{INDEX_NAME}_") and n.endswith(".toc") and n != f"_{INDEX_NAME}_0.toc"
+                                 for n in os.listdir(path)):  # an index that held briefs: damage, not a new folder
+            raise BriefError(f"archive {path} has lost its {META_FILE}; run 'brief check', then 'brief salvage' "
+                             "(it writes a new one)")
         if path.exists() and not path.is_dir():
             raise UsageError(f"archive path {path} is a file, not an archive folder")
         if path.is_dir() and any(not _CREATION_LEFTOVER.match(p.name) for p in path.iterdir()):
@@ -224,7 +348,8 @@ class WhooshArchive(base.Archive):
             info = json.loads(meta.read_text("utf-8"))
             version = int(info["format"])
         except (OSError, ValueError, KeyError, TypeError):
-            raise BriefError(f"archive {path} has an unreadable {META_FILE}; try 'brief check'") from None
+            raise BriefError(f"archive {path} has an unreadable {META_FILE}; run 'brief check', then 'brief salvage' "
+                             "(it writes a new one)") from None
         if version > FORMAT_VERSION:
             raise BriefError(
                 f"archive {path} has format {version}, newer than this brief understands ({FORMAT_VERSION}); "
@@ -267,8 +392,24 @@ class WhooshArchive(base.Archive):
 
     @contextlib.contextmanager
     def searcher(self):
-        with self.ix.searcher() as s:
-            yield s
+        """A searcher over one snapshot: the newest generation, every file of it held open
+        (:class:`_PinnedStorage`), so it reads the same records to the end however other
+        processes commit and merge meanwhile."""
+        from whoosh.index import FileIndex
+        from whoosh.searching import Searcher
+
+        toc, pinned = _pin(self.ix.storage)
+        try:
+            reader = FileIndex._reader(pinned, toc.schema, toc.segments, toc.generation)
+            s = Searcher(reader, fromindex=self.ix)
+        except BaseException:
+            pinned.close()
+            raise
+        try:
+            with s:
+                yield s
+        finally:
+            pinned.close()
 
     @classmethod
     def check(cls, location):
@@ -289,11 +430,11 @@ class WhooshArchive(base.Archive):
     def reader(self):
         from .whoosh_search import WhooshReader
 
-        with self.ix.searcher() as s:
+        with self.searcher() as s:  # one snapshot (see searcher)
             yield WhooshReader(s)
 
     def get(self, brief_id: str) -> Brief:
-        with self.ix.searcher() as s:
+        with self.searcher() as s:
             stored = s.document(id=brief_id)
         if stored is None:
             raise UsageError(f"no brief with id {brief_id!r}")
@@ -304,7 +445,7 @@ class WhooshArchive(base.Archive):
         p = prefix.strip().lower()
         if not p:
             raise UsageError("empty id")
-        with self.ix.searcher() as s:
+        with self.searcher() as s:
             if s.document_number(id=p) is not None:
                 return p
             terms = [t.decode() if isinstance(t, bytes) else t for t in s.reader().expand_prefix("id", p)]
@@ -317,7 +458,7 @@ class WhooshArchive(base.Archive):
         return matches[0]
 
     def records(self, errors: list[str] | None = None) -> Iterator[Brief]:
-        with self.ix.searcher() as s:
+        with self.searcher() as s:
             for stored in s.all_stored_fields():
                 try:
                     yield doc_to_brief(stored)
@@ -328,14 +469,14 @@ class WhooshArchive(base.Archive):
                     errors.append(msg)
 
     def all(self) -> Iterator[Brief]:
-        with self.ix.searcher() as s:
+        with self.searcher() as s:
             for stored in s.all_stored_fields():
                 yield doc_to_brief(stored)
 
     def tag_keys(self) -> list[str]:
         """Every tag's case-insensitive key, read from the index's term list (fast: no records
         are loaded). Enough for the metadata reader, which matches labels case-insensitively."""
-        with self.ix.searcher() as s:
+        with self.searcher() as s:
             return [t.decode("utf-8") if isinstance(t, bytes) else t for t in s.reader().lexicon("tag")]
 
     def source_stats(self) -> dict[str, tuple[int | None, int | None, str, str]]:
@@ -349,13 +490,15 @@ class WhooshArchive(base.Archive):
     def source_stats_for(self, sources) -> dict[str, tuple[int | None, int | None, str, str]]:
         """:meth:`source_stats` of a few sources, each looked up by its term."""
         out: dict[str, tuple[int | None, int | None, str, str]] = {}
-        with self.ix.searcher() as s:
+        with self.searcher() as s:
+            from ..names import index_term
+
             r = s.reader()
             for src in dict.fromkeys(sources):
                 if not src:
                     continue
                 try:
-                    docs = [d for d in r.postings("source", src).all_ids() if not r.is_deleted(d)]
+                    docs = [d for d in r.postings("source", index_term(src)).all_ids() if not r.is_deleted(d)]
                 except Exception:  # term not in the index
                     continue
                 for d in docs:
@@ -566,6 +709,7 @@ class ArchiveWriter(base.Writer):
     def commit(self) -> None:
         if self.changes:
             self._commit_whoosh(mergetype=tiered_merge)
+            _take_sums(self.archive)
         else:
             self._w.cancel()
 
@@ -634,6 +778,7 @@ class ArchiveWriter(base.Writer):
         from whoosh.writing import NO_MERGE
 
         self._commit_whoosh(mergetype=NO_MERGE)  # a batch of a run merges nothing: see tiered_merge
+        _take_sums(self.archive)
         written = getattr(self._w, "generation", None)
         pool = getattr(self._w, "pool", None)
         if pool is not None and hasattr(pool, "current"):

@@ -37,17 +37,20 @@ def check_archive(path: Path | str | None = None) -> CheckReport:
         is_archive = meta.is_file()
     except PermissionError:
         raise BriefError(f"archive {path} cannot be read: permission denied") from None
-    if not is_archive:
+    if not is_archive and not (path.is_dir() and any(n.startswith(f"_{INDEX_NAME}_") and n.endswith(".toc")
+                                                     and n != f"_{INDEX_NAME}_0.toc" for n in os.listdir(path))):
         Archive.open(path)  # raises the right message: no archive / not an archive
         raise BriefError(f"{path} is not a brief archive (no {META_FILE})")  # pragma: no cover
     try:
+        if not is_archive:  # an index that held briefs, without its brief.json: damage
+            raise FileNotFoundError(META_FILE)
         info = json.loads(meta.read_text("utf-8"))
         rep.format = int(info["format"])
     except PermissionError:
         raise BriefError(f"archive {path} cannot be read: permission denied") from None
     except (OSError, ValueError, KeyError, TypeError):
-        rep.problems.append(f"{META_FILE} is unreadable or has no format version (restore it from a backup, or "
-                            f"write {{\"format\": {FORMAT_VERSION}}} into it)")
+        rep.problems.append(f"{META_FILE} is missing, unreadable or has no format version (run 'brief salvage': it "
+                            "writes a new one)")
     if rep.format is not None and rep.format > FORMAT_VERSION:
         rep.problems.append(f"the archive was written by a newer brief (format {rep.format}; this brief reads up "
                             f"to {FORMAT_VERSION}): upgrade brief before using it")
@@ -63,9 +66,18 @@ def check_archive(path: Path | str | None = None) -> CheckReport:
         rep.problems.append(f"the index cannot be opened ({type(e).__name__}: {e}); restore from an export with "
                             "'brief import' into a new archive")
         return rep
+    from .whoosh_integrity import verify
+
+    try:
+        verify(path, rep.problems, rep.notes)  # every segment file against its checksums
+    except Exception as e:
+        rep.problems.append(f"the segment files cannot be verified ({type(e).__name__}: {e}): run 'brief salvage'")
     with searcher:
         _check_schema(ix.schema, make_schema(), rep)
-        _check_records(searcher, rep)
+        try:
+            _check_records(searcher, rep)
+        except Exception as e:  # damage that stops the reading of records
+            rep.problems.append(f"the records cannot all be read ({type(e).__name__}: {e}): run 'brief salvage'")
     if (path / REINDEX_DIR).exists():
         rep.notes.append(f"a 'brief reindex' is running or was interrupted: its work folder {REINDEX_DIR} is "
                          "removed by the next reindex (the archive does not use it)")
@@ -274,9 +286,15 @@ def reindex(archive, *, drop_bad: bool = False, lock_timeout: float = 30.0,
                 errors: list[str] = []
                 seen: dict[str, bytes] = {}  # id -> digest of the record kept under it
                 taken: set[str] = set()
-                records = list(_ids_of(archive))
-                taken.update(records)
-                for b in iter_records(archive, errors):
+                if drop_bad:  # salvage: record by record, segment by segment (whoosh_integrity.py)
+                    from .whoosh_integrity import salvage_records
+
+                    taken.update(b.id for b in salvage_records(root, []))
+                    source = salvage_records(root, errors)
+                else:
+                    taken.update(_ids_of(archive))
+                    source = iter_records(archive, errors)
+                for b in source:
                     digest = hashlib.sha256(json_line(record_to_json(b))).digest()
                     if b.id in seen:
                         if seen[b.id] == digest:
@@ -322,6 +340,9 @@ def reindex(archive, *, drop_bad: bool = False, lock_timeout: float = 30.0,
             _fsync_path(root, directory=True)
             clean_files(storage, INDEX_NAME, gen, built.segments)
             shutil.rmtree(tmp, ignore_errors=True)
+            from .whoosh_integrity import record_sums
+
+            record_sums(root)
             _write_meta(root / META_FILE, FORMAT_VERSION)
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -35,12 +35,38 @@ def _common_prefix(a: str, b: str) -> str:
     return a[:n]
 
 
+def _capped(btexts, what: str):
+    """The index words a prefix or near-spelling stands for, at most ``MAX_EXPANSION`` of them:
+    more is refused, naming the term (an Or of tens of thousands of words takes seconds)."""
+    from ..models import UsageError
+    from ..query import MAX_EXPANSION
+
+    for n, bt in enumerate(btexts, 1):
+        if n > MAX_EXPANSION:
+            raise UsageError(f"bad query: {what} stands for more than {MAX_EXPANSION:,} different words "
+                             "(the limit); make it longer or more exact")
+        yield bt
+
+
+class CappedPrefix(Q.Prefix):
+    def _btexts(self, ixreader):
+        return _capped(super()._btexts(ixreader), f"{self.text}*")
+
+
+class CappedFuzzy(Q.FuzzyTerm):
+    def _btexts(self, ixreader):
+        return _capped(super()._btexts(ixreader), f"{self.text}~{self.maxdist}")
+
+
 class StemPrefix(Q.Prefix):
     """``prefix*`` over stemmed terms: the terms that start with the prefix, and the terms
     that the prefix itself starts with, down to three characters shorter (``immigra*`` also
     matches ``immigr``, the stem of immigration and immigrants)."""
 
     def _btexts(self, ixreader):
+        return _capped(self._stem_btexts(ixreader), f"{self.text}*")
+
+    def _stem_btexts(self, ixreader):
         yield from ixreader.expand_prefix(self.fieldname, self.text)
         p = self.text
         for k in range(max(4, len(p) - 3), len(p)):
@@ -70,7 +96,7 @@ def _compile(node: T.Node) -> Q.Query:
     if isinstance(node, T.Nothing):
         return Q.NullQuery
     if isinstance(node, T.And):
-        return Q.And([_compile(c) for c in node.children])
+        return _balanced_and(_unique([_compile(c) for c in node.children]))
     if isinstance(node, T.Or):
         qs = [_compile(c) for c in node.children]
         return Q.Or(qs, scale=node.scale) if node.scale is not None else Q.Or(qs)
@@ -99,6 +125,34 @@ def _compile(node: T.Node) -> Q.Query:
     raise TypeError(f"cannot compile {node!r}")  # pragma: no cover
 
 
+AND_FANOUT = 16
+
+
+def _unique(qs: list) -> list:
+    """Sub-queries without repeats (``economy economy ...`` is one condition)."""
+    seen, out = set(), []
+    for q in qs:
+        try:
+            key = q if hash(q) is not None else None
+        except TypeError:
+            key = None
+        if key is not None and key in seen:
+            continue
+        if key is not None:
+            seen.add(key)
+        out.append(q)
+    return out
+
+
+def _balanced_and(qs: list) -> Q.Query:
+    """An And of many parts as a tree of Ands of at most ``AND_FANOUT`` each. Whoosh chains the
+    matchers of one wide And one inside the other (its weighted tree degenerates), so 1,000
+    words would recurse 1,000 deep; grouped, the depth is a few dozen whatever the width."""
+    while len(qs) > AND_FANOUT:
+        qs = [Q.And(qs[i:i + AND_FANOUT]) for i in range(0, len(qs), AND_FANOUT)]
+    return Q.And(qs)
+
+
 def _text(node: T.Text) -> Q.Query:
     parts = []
     for f in node.fields:
@@ -118,7 +172,7 @@ def _prefix(node: T.Prefix) -> Q.Query:
         stems = analyze("body", low)
         p = _common_prefix(low, stems[0]) if len(stems) == 1 else low
         return _each(node.fields, lambda f: StemPrefix(f, p or low))
-    return _each(node.fields, lambda f: Q.Prefix(f, node.text))
+    return _each(node.fields, lambda f: CappedPrefix(f, node.text))
 
 
 def _fuzzy(node: T.Fuzzy) -> Q.Query:
@@ -129,15 +183,15 @@ def _fuzzy(node: T.Fuzzy) -> Q.Query:
             return Q.NullQuery
         w = toks[0]
         dist = node.distance if node.distance is not None else (2 if len(w) >= 7 else 1)
-        return _each(fields, lambda f: Q.FuzzyTerm(f, w, maxdist=dist, prefixlength=1))
+        return _each(fields, lambda f: CappedFuzzy(f, w, maxdist=dist, prefixlength=1))
     if all(f in T.NAME_FIELDS for f in fields):
         f = fields[0]
         toks = analyze(f, node.text)
         if not toks:
             return Q.NullQuery
         dist = node.distance if node.distance is not None else (2 if len(toks[-1]) >= 7 else 1)
-        qs = [Q.FuzzyTerm(f, w, maxdist=dist, prefixlength=1) for w in toks]
+        qs = [CappedFuzzy(f, w, maxdist=dist, prefixlength=1) for w in toks]
         if len(qs) == 1:
             return qs[0]
         return Q.And(qs)
-    return _each(fields, lambda f: Q.FuzzyTerm(f, node.text, maxdist=node.distance or 1, prefixlength=1))
+    return _each(fields, lambda f: CappedFuzzy(f, node.text, maxdist=node.distance or 1, prefixlength=1))

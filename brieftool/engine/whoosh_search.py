@@ -177,9 +177,12 @@ def _date_facet(newest_first: bool):
         def set_searcher(self, segment_searcher, docoffset):
             r = segment_searcher.reader()
             self._missing = r.schema["date"].column_type.default_value(False)
-            self._col = r.column_reader("date", translate=False)
+            # An archive that never held a brief has an empty reader, without columns.
+            self._col = r.column_reader("date", translate=False) if r.has_column("date") else None
 
         def key_for(self, matcher, docid):
+            if self._col is None:
+                return (1, 0)
             v = self._col[docid]
             if v == self._missing:
                 return (1, 0)

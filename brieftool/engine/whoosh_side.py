@@ -45,7 +45,8 @@ def _side(archive) -> Path:
 
 
 def _leaves(reader):
-    return [r for r, _offset in reader.leaf_readers()]
+    # An archive that never held a brief has an EmptyReader: no segment, nothing to count.
+    return [r for r, _offset in reader.leaf_readers() if getattr(r, "segment", lambda: None)() is not None]
 
 
 def _load(path: Path, segid: str, docs_all: int) -> dict | None:
@@ -60,13 +61,14 @@ def _load(path: Path, segid: str, docs_all: int) -> dict | None:
 
 def _save(folder: Path, name: str, data: dict) -> None:
     """Write atomically (temporary file, then rename); give up quietly when the folder is not writable."""
+    from ..fsafe import write_new
+
     with contextlib.suppress(OSError):
         folder.mkdir(mode=0o700, exist_ok=True)
         tmp = folder / f".{name}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            # ASCII escapes: a file name that is not UTF-8 is kept surrogate-escaped (walk.py),
-            # and a lone surrogate cannot be written as UTF-8; as \udcXX it reads back exactly.
-            json.dump(data, f, ensure_ascii=True, separators=(",", ":"))
+        # ASCII JSON: a file name's undecodable bytes (lone surrogates) are kept as \u escapes;
+        # created exclusively, never through a link planted under the temporary name.
+        write_new(tmp, json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode("ascii"))
         os.replace(tmp, folder / name)
 
 
@@ -149,7 +151,7 @@ def _prune(archive, reader) -> None:
 
 def summary(archive) -> Summary:
     """The counts of :class:`base.Summary` over the archive (one snapshot)."""
-    with archive.ix.searcher() as s:
+    with archive.searcher() as s:
         reader = s.reader()
         total = Summary()
         for leaf in _leaves(reader):
@@ -161,7 +163,7 @@ def summary(archive) -> Summary:
 def source_stats(archive) -> dict[str, tuple[int | None, int | None, str, str]]:
     """``source -> (size, mtime_ns, id, title)`` of every live brief read from a file."""
     out: dict[str, tuple[int | None, int | None, str, str]] = {}
-    with archive.ix.searcher() as s:
+    with archive.searcher() as s:
         for leaf in _leaves(s.reader()):
             deleted = _deleted(leaf)
             for docnum, e in enumerate(_segment_sources(archive, leaf)):

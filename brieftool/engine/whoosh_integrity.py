@@ -1,0 +1,186 @@
+"""Damage: detect it (checksums of every segment file) and salvage what is still readable.
+
+Whoosh keeps no checksums, and a flipped byte in a posting list or a truncated term file can
+go unnoticed until a search trips over it. A segment's files never change once written (a
+commit writes new segments; deletions are kept in the table of contents), so their SHA-256
+sums, taken right after each commit, tell ``brief check`` for certain whether any byte of them
+changed, or whether a file is gone or cut short. They live in ``<archive>/.sums/SEGID.json``
+(written exclusively, then renamed: never through a link), and a segment without sums (made
+by an older brief, or by a commit killed before it wrote them) is hashed by the next commit;
+``check`` notes it.
+
+:func:`salvage_records` reads every record that can still be read, record by record and
+segment by segment (a damaged one fails alone), for ``brief salvage`` (``reindex --drop-bad``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..models import Brief
+
+SUMS_DIR = ".sums"
+INDEX_NAME = "MAIN"
+
+
+def _sha(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _segment_files(folder: str, segid: str) -> list[str]:
+    prefix = f"{segid}."
+    return sorted(n for n in os.listdir(folder) if n.startswith(prefix))
+
+
+def _toc(folder: str):
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+
+    return TOC.read(FileStorage(folder), INDEX_NAME)
+
+
+def _sums_path(folder: str, segid: str) -> Path:
+    return Path(folder) / SUMS_DIR / f"{segid}.json"
+
+
+def record_sums(folder: str | Path) -> None:
+    """Take the sums of the newest generation's segments that have none (after a commit).
+    Never fails: a segment merged away meanwhile, or a folder that cannot be written, is left."""
+    from ..fsafe import write_new
+
+    folder = os.fspath(folder)
+    with contextlib.suppress(Exception):
+        toc = _toc(folder)
+        live = set()
+        for seg in toc.segments:
+            segid = seg.segment_id()
+            live.add(segid)
+            dest = _sums_path(folder, segid)
+            if dest.exists():
+                continue
+            files = _segment_files(folder, segid)
+            if not files:
+                continue
+            sums = {n: {"sha256": _sha(os.path.join(folder, n)), "size": os.path.getsize(os.path.join(folder, n))}
+                    for n in files}
+            dest.parent.mkdir(mode=0o700, exist_ok=True)
+            tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+            write_new(tmp, json.dumps({"segment": segid, "files": sums}).encode("ascii"))
+            os.replace(tmp, dest)
+        for entry in os.scandir(os.path.join(folder, SUMS_DIR)):  # sums of segments merged away
+            segid = entry.name.lstrip(".").split(".json", 1)[0]
+            if segid not in live and not entry.name.startswith("."):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def verify(folder: str | Path, problems: list[str], notes: list[str]) -> None:
+    """Compare every segment file of the newest generation with its sums."""
+    folder = os.fspath(folder)
+    toc = _toc(folder)
+    unsummed = 0
+    for seg in toc.segments:
+        segid = seg.segment_id()
+        have = set(_segment_files(folder, segid))
+        try:
+            want = json.loads(_sums_path(folder, segid).read_text("ascii"))["files"]
+        except PermissionError:  # another user's archive, readable but its checksums private
+            notes.append(f"segment {segid}: its checksums cannot be read (permission denied): not verified")
+            continue
+        except FileNotFoundError:
+            unsummed += 1
+            if not have:
+                problems.append(f"segment {segid}: all its files are missing ({seg.doc_count()} briefs): "
+                                "run 'brief salvage'")
+            continue
+        except (OSError, ValueError, KeyError, TypeError):
+            problems.append(f"segment {segid}: its checksums in {SUMS_DIR}/ are unreadable (run 'brief salvage' "
+                            "to rebuild the index and its checksums)")
+            continue
+        for name, info in sorted(want.items()):
+            p = os.path.join(folder, name)
+            if name not in have:
+                problems.append(f"{name} is missing (segment of {seg.doc_count()} briefs): run 'brief salvage'")
+            elif os.path.getsize(p) != info.get("size"):
+                problems.append(f"{name} has {os.path.getsize(p):,} bytes, not {info.get('size'):,} (cut short or "
+                                "overwritten): run 'brief salvage'")
+            elif _sha(p) != info.get("sha256"):
+                problems.append(f"{name} is damaged (its content changed since it was written): run 'brief salvage'")
+    if unsummed:
+        notes.append(f"{unsummed} segment{'s' if unsummed != 1 else ''} without checksums (written by an older "
+                     "brief or an interrupted commit): the next change takes them")
+
+
+def open_damaged(path: Path):
+    """The archive at ``path`` opened for salvage: without the checks of a normal open (its
+    brief.json may be gone or damaged); only the table of contents must be readable."""
+    from whoosh import index
+
+    from ..models import BriefError
+    from .whoosh import WhooshArchive
+
+    if not Path(path).is_dir():
+        raise BriefError(f"no archive at {path}")
+    try:
+        ix = index.open_dir(str(path), indexname=INDEX_NAME)
+    except Exception as e:
+        raise BriefError(f"archive {path}: its table of contents cannot be read ({type(e).__name__}: {e}); "
+                         "nothing can be salvaged from the index: restore from an export with 'brief import' "
+                         "into a new archive") from None
+    return WhooshArchive(Path(path), ix)
+
+
+def salvage_records(folder: str | Path, errors: list[str]) -> Iterator[Brief]:
+    """Every record of the newest generation that can still be read, one at a time; each record
+    or segment that cannot be read is described in ``errors``. A record counts as readable when
+    it is complete and its text matches its sha256 (a flipped byte in a text is caught)."""
+    from whoosh.filedb.filestore import FileStorage
+
+    from ..maintain import record_from_json, stored_to_json
+    from .whoosh import doc_to_brief
+
+    folder = os.fspath(folder)
+    storage = FileStorage(folder)
+    toc = _toc(folder)
+    for seg in toc.segments:
+        segid = seg.segment_id()
+        n_all = seg.doc_count_all()
+        deleted = set(seg.deleted_docs()) if seg.has_deletions() else set()
+        try:
+            # The stored records only (not the term and posting files: damage there costs nothing).
+            reader = seg.codec().per_document_reader(seg.open_compound_file(storage) if seg.is_compound()
+                                                     else storage, seg)
+        except Exception as e:
+            errors.extend(f"record '#{d}' cannot be read (segment {segid} cannot be opened: {type(e).__name__})"
+                          for d in range(n_all) if d not in deleted)
+            continue
+        try:
+            for docnum in range(n_all):
+                if docnum in deleted:
+                    continue
+                try:
+                    stored = reader.stored_fields(docnum)
+                    record_from_json(stored_to_json(stored), strict=True)
+                    b = doc_to_brief(stored)
+                except Exception as e:
+                    bid = f"#{docnum}"
+                    with contextlib.suppress(Exception):
+                        bid = stored["id"] if isinstance(stored.get("id"), str) else bid
+                    errors.append(f"record {bid!r} cannot be read ({type(e).__name__}: {str(e)[:120]}; "
+                                  f"segment {segid} #{docnum})")
+                    continue
+                finally:
+                    stored = None
+                yield b
+        finally:
+            with contextlib.suppress(Exception):
+                reader.close()
