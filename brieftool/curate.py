@@ -114,8 +114,17 @@ def modify(archive, ids: Iterable[str], fn: Modifier, *, dry_run: bool = False, 
     if dry_run:  # the archive's reader stands in for a writer: .get() the records, no lock
         with archive.reader() as r:
             return _apply(r, ids, fn, dry_run=True)
-    with archive.writer(lock_timeout=lock_timeout, on_wait=on_wait) as w:
-        return _apply(w, ids, fn)
+    from .engine.base import Conflict
+
+    ids = list(ids)
+    for attempt in range(5):  # an engine without a lock: a record changed meanwhile is read again
+        try:
+            with archive.writer(lock_timeout=lock_timeout, on_wait=on_wait) as w:
+                return _apply(w, ids, fn)
+        except Conflict:
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _apply(w, ids: Iterable[str], fn: Modifier, *, dry_run: bool = False) -> list[Change]:

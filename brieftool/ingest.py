@@ -679,7 +679,7 @@ def ingest(archive, paths: Iterable[str], opts: AddOptions | None = None, *,
 
     walker = Walker(recursive=opts.recursive, include=opts.include, exclude=opts.exclude, hidden=opts.hidden,
                     follow_links=opts.follow_links)
-    own = [str(archive.path)] if archive is not None else []
+    own = [str(archive.path)] if archive is not None and archive.path is not None else []
     entries = [e for e in walker.expand(paths)
                if not (not e.explicit and own and under(e.source, own))  # the archive's own files
                and not (table is not None and e.size is not None and not e.explicit and table.is_this_file(e.source))]
@@ -724,7 +724,7 @@ def ingest(archive, paths: Iterable[str], opts: AddOptions | None = None, *,
     known = archive.tag_keys() if archive is not None else []
     from .extract import load_vocabulary
 
-    vocab = load_vocabulary(archive.vocabulary_path) if archive is not None else []
+    vocab = load_vocabulary(archive.vocabulary_path) if archive is not None and archive.vocabulary_path else []
     jobs = opts.jobs or _default_jobs()
     parallel = jobs > 1 and to_read >= PARALLEL_MIN
     writer_kw = _writer_kw(opts, to_read)
@@ -873,7 +873,8 @@ def _dry_run_fields(archive, paths, overrides, collect, **options) -> list[AddRe
     table = options.get("metadata")
     global _known_tags, _vocabulary
     _known_tags = archive.tag_keys() if archive is not None else []
-    _vocabulary = load_vocabulary(archive.vocabulary_path) if archive is not None else []
+    _vocabulary = (load_vocabulary(archive.vocabulary_path)
+                   if archive is not None and archive.vocabulary_path else [])
     walker = Walker(recursive=options.get("recursive", True), include=options.get("include", ()),
                     exclude=options.get("exclude", ()), hidden=options.get("hidden", False),
                     follow_links=options.get("follow_links", False))

@@ -84,3 +84,44 @@ def write(path: Path, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+# -- a real OpenSearch node for the tests marked `opensearch` -----------------------------------------
+def _opensearch_missing() -> str | None:
+    try:
+        import opensearchpy  # noqa: F401
+    except ImportError:
+        return "opensearch-py is not installed (pip install -e '.[opensearch]')"
+    for tool in ("java", "mvn"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed: OpenSearch cannot be fetched and run"
+    return None
+
+
+@pytest.fixture(scope="session")
+def opensearch_url(tmp_path_factory):
+    """One OpenSearch node for the whole session (scripts/opensearch start), stopped at the end.
+    Skipped with the reason when Java, Maven or opensearch-py is missing, except under CI=true."""
+    missing = _opensearch_missing()
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the OpenSearch tests, but {missing}")
+        pytest.skip(missing)
+    d = os.environ.get("BRIEF_TEST_OPENSEARCH_DIR") or str(ROOT / ".opensearch" / f"test-{os.getpid()}")
+    script = ROOT / "scripts" / "opensearch"
+    p = subprocess.run([sys.executable, str(script), "start", "--dir", d], capture_output=True, text=True,
+                       timeout=600)
+    if p.returncode:
+        pytest.fail(f"scripts/opensearch start failed: {p.stderr.strip()[-1000:]}")
+    url = p.stdout.strip().splitlines()[-1]
+    yield url
+    subprocess.run([sys.executable, str(script), "stop", "--dir", d], capture_output=True, timeout=120)
+    shutil.rmtree(Path(d) / "run", ignore_errors=True)
+
+
+@pytest.fixture
+def os_index(opensearch_url, request):
+    """A fresh index name on the session's node: opensearch://127.0.0.1:PORT/test-…"""
+    import uuid
+
+    return "opensearch://" + opensearch_url.split("://", 1)[1] + f"/t-{uuid.uuid4().hex[:10]}"

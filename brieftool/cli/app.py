@@ -130,7 +130,7 @@ app = typer.Typer(
 
 @dataclass
 class Settings:
-    index: Optional[Path] = None
+    index: Optional[str] = None  # a folder, or opensearch://HOST:PORT/INDEX
     lock_timeout: float = 30.0
 
     def open(self, *, create: bool = False):
@@ -148,10 +148,10 @@ def _version(value: bool):
 @app.callback()
 def main(
     ctx: typer.Context,
-    index: Optional[Path] = typer.Option(
+    index: Optional[str] = typer.Option(
         None, "--index", metavar="DIR", envvar="BRIEF_INDEX", show_envvar=True,
-        help="Archive folder. Default: $BRIEF_INDEX, else 'index' in the config file, "
-             "else ~/.local/share/brief/archive."),
+        help="Archive folder (or opensearch://HOST:PORT/INDEX for a shared archive on OpenSearch). "
+             "Default: $BRIEF_INDEX, else 'index' in the config file, else ~/.local/share/brief/archive."),
     lock_timeout: Optional[float] = typer.Option(
         None, "--lock-timeout", metavar="SECONDS", envvar="BRIEF_LOCK_TIMEOUT", show_envvar=True,
         help="How long a change waits for another brief process that is writing "
@@ -173,7 +173,9 @@ def main(
         cfg = config.load()
         config.apply_environment(cfg)
     if index is None and cfg.file.get("index"):
-        index = Path(cfg.file["index"]).expanduser()
+        index = cfg.file["index"]
+    if index is not None and "://" not in index:
+        index = str(Path(index).expanduser())
     if lock_timeout is None:
         lock_timeout = cfg.file.get("lock-timeout", 30.0)
     ctx.obj = Settings(index=index, lock_timeout=lock_timeout)

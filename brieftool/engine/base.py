@@ -271,6 +271,15 @@ def most_used_tags(briefs: Iterable[Brief]) -> list[str]:
     return [v[0] for v in sorted(counts.values(), key=lambda v: -v[1])]
 
 
+class Conflict(BriefError):
+    """Another writer changed a record between this transaction's read and its write (engines
+    with optimistic concurrency): the caller may read again and retry."""
+
+    def __init__(self, ids):
+        self.ids = list(ids)
+        super().__init__(f"briefs {', '.join(map(str, self.ids[:5]))} were changed by another writer meanwhile")
+
+
 # -- search results -------------------------------------------------------------------------------
 @dataclass
 class Found:

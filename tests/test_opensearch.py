@@ -1,0 +1,141 @@
+"""The OpenSearch engine against a real node (scripts/opensearch): the same briefs in a Whoosh
+folder and an OpenSearch index answer the query-language and curation tables alike, and an
+export moves an archive from one engine to the other and back without losing anything."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import write
+from test_query import BRIEFS
+
+pytestmark = pytest.mark.opensearch
+
+# Queries of the query-language tables (tests/test_query.py) whose answers must be the same set
+# of briefs on both engines.
+PARITY = [
+    "sanctions relief", "SANCTIONS Relief", "sanction", '"maximum pressure"', '"pressure maximum"',
+    'tag:"North Korea"', "tag:iran", "tags:IRAN", "author:ha", 'author:"mathew ha"', "Author:DOE",
+    "author:roe", "title:kim", "title:pressure", "body:pressure", 'type:"policy brief"', "type:analysis",
+    "org:fdd", "org:brookings", 'org:"cato institute"', 'ORG:"Foundation for Defense of Democracies"',
+    "date:2019", "date:2019-04", "date:2019-04-17", 'date:"April 17, 2019"', "date:2019..2020",
+    "date:2019-12..", "date:..2019-03", "date:2019-03-02..2019-04-17", "date:2019-12-31..2019-12-31",
+    "tariffs OR enrichment", "sanctions AND tariffs", "sanctions NOT relief", "sanctions -relief",
+    "sanctions -tag:draft -tag:trade", 'sanctions -tag:"north korea"', "NOT sanctions", "-sanctions -seas",
+    "(iran OR venezuela) sanctions", "sanctions iran OR venezuela", "(tag:iran OR tag:trade) author:roe",
+    "tag:sanctions (date:2019-04 OR date:2019-12)", "pyongyang AND (kim OR accusations) NOT tag:sanctions",
+    "and", "summ*", "sanctions*", "negotiat*", "tag:north*", "title:adapt*", "author:mat*", "tarifs~",
+    "pyongyng~", "sanctons~", "diplomcy~1", "author:mathw~", "tag:venezuelo~",
+    "what did critics say about sanctions relief for iran",
+]
+
+
+SKIP_KEYS = ("score", "snippet", "added")  # the engine's own scores and snippets; the two adds' times
+
+
+def _plain(rows, ordered: bool = False):
+    """Rows without SKIP_KEYS (unless ``ordered``, in id order)."""
+    if isinstance(rows, dict) and "id" in rows:
+        return {k: v for k, v in rows.items() if k not in SKIP_KEYS}
+    if isinstance(rows, list) and rows and isinstance(rows[0], dict) and "id" in rows[0]:
+        out = [{k: v for k, v in x.items() if k not in SKIP_KEYS} for x in rows]
+        return out if ordered else sorted(out, key=lambda x: x["id"])
+    return rows
+
+
+def _ids(r) -> list[str]:
+    assert r.exit_code == 0, r
+    return [x["id"] for x in r.json]
+
+
+@pytest.fixture
+def both(cli, tmp_path, os_index):
+    """The seven briefs of test_query in a Whoosh folder and in an OpenSearch index."""
+    paths = [write(tmp_path / "in" / f"{name}.txt", text) for name, text in BRIEFS.items()]
+    folder = tmp_path / "w"
+    a = cli("--index", folder, "add", *paths, "--json")
+    b = cli("--index", os_index, "add", *paths, "--json")
+    assert a.exit_code == 0 and b.exit_code == 0, (a, b)
+    assert [x["id"] for x in a.json] == [x["id"] for x in b.json]  # ids come from the texts
+    return str(folder), os_index, {p.stem: x["id"] for p, x in zip(paths, a.json)}
+
+
+def test_same_answers_on_both_engines(cli, both):
+    folder, remote, fx = both
+    differ = []
+    for q in PARITY:
+        w = _ids(cli("--index", folder, "search", "--limit", "0", "--json", "--", q))
+        o = _ids(cli("--index", remote, "search", "--limit", "0", "--json", "--", q))
+        if set(w) != set(o):
+            differ.append((q, sorted(w), sorted(o)))
+        # sorted by date, the order is the same too
+        wd = _ids(cli("--index", folder, "search", "--sort", "date", "--limit", "0", "--json", "--", q))
+        od = _ids(cli("--index", remote, "search", "--sort", "date", "--limit", "0", "--json", "--", q))
+        if set(w) == set(o) and wd != od:
+            differ.append((q + " (date order)", wd, od))
+    assert differ == []
+    # the answers are not all empty: the comparison is about something
+    assert len(_ids(cli("--index", remote, "search", "--limit", "0", "--json", "sanction"))) == 5
+
+
+def test_records_list_show_and_facets_match(cli, both):
+    folder, remote, fx = both
+    for args in (["list", "--json"], ["list", "--sort", "title", "--json"], ["show", fx["nk2020"], "--json"],
+                 ["list", "--query", "tag:sanctions -tag:iran", "--json"], ["tags", "--json"],
+                 ["authors", "--json"], ["orgs", "--json"]):
+        w, o = cli("--index", folder, *args), cli("--index", remote, *args)
+        assert w.exit_code == o.exit_code == 0, (w, o)
+        assert _plain(w.json, ordered=True) == _plain(o.json, ordered=True), args
+    w = cli("--index", folder, "list", "--facets", "--format", "json").json
+    o = cli("--index", remote, "list", "--facets", "--format", "json").json
+    assert w == o and {"value": "Sanctions", "count": 3} in w["facets"]["tags"]
+
+
+def test_curation_on_both_engines(cli, both):
+    folder, remote, fx = both
+    for index in (folder, remote):
+        assert cli("--index", index, "tag", fx["iran"], fx["nk"], "+reviewed", "-sanctions").exit_code == 0
+        assert cli("--index", index, "edit", fx["trade"], "--title", "Tariffs, again").exit_code == 0
+        r = cli("--index", index, "rename-tag", "north korea", "DPRK")
+        assert r.exit_code == 0, r
+        assert cli("--index", index, "remove", fx["draft"], "--yes").exit_code == 0
+    for args in (["list", "--json"], ["search", "tag:reviewed", "--json"], ["search", "tag:dprk", "--json"],
+                 ["tags", "--json"]):
+        w, o = cli("--index", folder, *args), cli("--index", remote, *args)
+        assert w.exit_code == o.exit_code == 0, (w, o)
+        assert _plain(w.json) == _plain(o.json), args
+    shown = cli("--index", remote, "show", fx["iran"], "--json").json
+    assert shown["tags"] == ["Iran", "reviewed"] and "sanctions" not in [t.lower() for t in shown["tags"]]
+    assert cli("--index", remote, "show", fx["trade"], "--json").json["title"] == "Tariffs, again"
+    assert cli("--index", remote, "show", fx["draft"]).exit_code != 0
+
+
+def test_export_import_round_trip_is_lossless(cli, both, tmp_path, os_index):
+    folder, remote, fx = both
+    cli("--index", folder, "tag", fx["nk"], "+kept")
+    first = tmp_path / "w.jsonl"
+    assert cli("--index", folder, "export", first).exit_code == 0
+    # Whoosh -> a new OpenSearch index -> a new Whoosh folder
+    target = os_index + "x"
+    r = cli("--index", target, "import", first)
+    assert r.exit_code == 0, r
+    middle = tmp_path / "o.jsonl"
+    assert cli("--index", target, "export", middle).exit_code == 0
+    back = tmp_path / "back"
+    assert cli("--index", back, "import", middle).exit_code == 0
+    last = tmp_path / "b.jsonl"
+    assert cli("--index", back, "export", last).exit_code == 0
+    rows = lambda p: sorted(p.read_text("utf-8").splitlines())  # noqa: E731
+    assert len(rows(first)) == len(BRIEFS)
+    assert rows(first) == rows(middle) == rows(last)
+    assert any('"kept"' in line for line in rows(middle))
+
+
+def test_clear_errors(cli, opensearch_url, tmp_path):
+    host = opensearch_url.split("://", 1)[1]
+    r = cli("--index", f"opensearch://{host}/no-such-index", "list")
+    assert r.exit_code == 1 and "no archive at opensearch://" in r.stderr and "\n" == r.stderr[-1]
+    r = cli("--index", "opensearch://127.0.0.1:1/briefs", "list")
+    assert r.exit_code == 1 and "unreachable" in r.stderr and "Traceback" not in r.stderr
+    r = cli("--index", "opensearch://127.0.0.1:1", "list")
+    assert r.exit_code == 2 and "give opensearch://HOST:PORT/INDEX" in r.stderr
