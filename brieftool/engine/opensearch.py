@@ -563,8 +563,10 @@ class OpenSearchArchive(base.Archive):
             r = self.client.get(index=self.index, id=brief_id)
         except opensearchpy.NotFoundError:
             return None
+        except opensearchpy.ConnectionError as e:
+            raise BriefError(f"OpenSearch at {self.location} is unreachable ({_reason(e)})") from None
         except opensearchpy.TransportError as e:
-            self._call(lambda: (_ for _ in ()).throw(e))
+            raise BriefError(f"OpenSearch at {self.location} failed: {_reason(e)}") from None
         if versions is not None:
             versions.setdefault(brief_id, (r["_seq_no"], r["_primary_term"]))
         return doc_to_brief(r["_source"], r["_id"])
