@@ -439,17 +439,17 @@ class Rename:
         return self.existing > 0
 
 
-def _rename_list(values: list[str], old_key: str, new: str) -> tuple[list[str], list[str], bool]:
+def _rename_list(values: list[str], old_key: str, new: str, kind: str = "tag") -> tuple[list[str], list[str], bool]:
     """Rename OLD (by key) to NEW in a list of names. When the list already has NEW (a different
     name), OLD is dropped and NEW stays where and as it is (a merge); otherwise NEW takes OLD's
     place. Returns (values, change descriptions, whether the list had both)."""
-    new_key = name_key(new)
+    new_key = name_key(new, kind)
     existing = None
     if old_key != new_key:
-        existing = next((v for v in values if name_key(v) == new_key), None)
+        existing = next((v for v in values if name_key(v, kind) == new_key), None)
     out, seen, desc = [], set(), []
     for v in values:
-        k = name_key(v)
+        k = name_key(v, kind)
         if k == old_key:
             if existing is not None:
                 desc.append(f"{v!r} merged into {existing!r}")
@@ -463,7 +463,7 @@ def _rename_list(values: list[str], old_key: str, new: str) -> tuple[list[str], 
         elif k not in seen:
             seen.add(k)
             out.append(v)
-    return out, desc, existing is not None and any(name_key(v) == old_key for v in values)
+    return out, desc, existing is not None and any(name_key(v, kind) == old_key for v in values)
 
 
 def rename(archive, kind: str, old: str, new: str, *, dry_run: bool = False, lock_timeout: float = 30.0,
@@ -484,12 +484,12 @@ def rename(archive, kind: str, old: str, new: str, *, dry_run: bool = False, loc
         new_c = clean_label(new)
         if not new_c:
             raise UsageError("empty new author name")
-    old_key, new_key = name_key(old_c), name_key(new_c)
+    old_key, new_key = name_key(old_c, kind), name_key(new_c, kind)
     attr = "tags" if kind == "tag" else "authors"
     result = Rename(kind, old_c, new_c, [])
 
     def fn(b: Brief):
-        vals, desc, both = _rename_list(getattr(b, attr), old_key, new_c)
+        vals, desc, both = _rename_list(getattr(b, attr), old_key, new_c, kind)
         if vals == getattr(b, attr):
             return b, [], [f"already {new_c!r}"]
         if both:

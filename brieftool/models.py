@@ -111,9 +111,73 @@ def count_words(text: str) -> int:
     return n
 
 
+# Letters that Unicode does not decompose into a base letter and an accent.
+_FOLD_EXTRA = {"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t", "ß": "ss", "æ": "ae", "œ": "oe",
+               "þ": "th", "ð": "d", "ŀ": "l", "ĸ": "k"}
+# Where accents are folded: the Latin letters (Latin-1 to Latin Extended-B, Latin Extended
+# Additional) and the combining accents themselves (text that came decomposed, NFD).
+_FOLD_RANGES = ((0x00C0, 0x024F), (0x1E00, 0x1EFF), (0x0300, 0x036F))
+_fold_table: dict[int, str] | None = None
+
+
+def fold_table() -> dict[int, str]:
+    """``{code point: folded text}`` for every character that :func:`fold` changes beyond
+    lowercasing (the index's analyzers use the same table)."""
+    global _fold_table
+    if _fold_table is None:
+        import unicodedata
+
+        table: dict[int, str] = {0x2019: "'"}  # a typographic apostrophe is an apostrophe
+        for lo, hi in _FOLD_RANGES:
+            for cp in range(lo, hi + 1):
+                ch = chr(cp)
+                low = ch.lower()
+                if unicodedata.combining(ch):
+                    table[cp] = ""
+                    continue
+                base = "".join(c for c in unicodedata.normalize("NFKD", low) if not unicodedata.combining(c))
+                base = "".join(_FOLD_EXTRA.get(c, c) for c in base)
+                if base != ch:
+                    table[cp] = base
+        _fold_table = table
+    return _fold_table
+
+
+def fold(s: str) -> str:
+    """Case and accents folded: ``Régime`` -> ``regime``, ``Müller`` -> ``muller``, ``Łódź`` ->
+    ``lodz``, ``Straße`` -> ``strasse``. The index stores words folded and queries are folded the
+    same way, so either spelling finds both; names are still shown as written."""
+    if s.isascii():
+        return s.lower()
+    import unicodedata
+
+    return unicodedata.normalize("NFC", s).casefold().translate(fold_table())
+
+
 def norm_tag(tag: str) -> str:
-    """The case-insensitive key under which a tag is matched."""
-    return " ".join(tag.split()).casefold()
+    """The key under which a tag is matched: case, accents and spacing do not matter."""
+    return fold(" ".join(tag.split()))
+
+
+_NAME_SUFFIXES = frozenset("jr jr. sr sr. ii iii iv phd ph.d. md m.d. esq esq.".split())
+
+
+def person_key(name: str) -> str:
+    """The key under which an author is matched and counted: case, accents and spacing do not
+    matter, and ``Pérez, José`` is ``José Pérez`` (one comma between a surname and given names;
+    ``King, Jr.`` keeps its order)."""
+    s = " ".join(name.split())
+    parts = [p.strip() for p in s.split(",")]
+    if len(parts) == 2 and all(parts) and fold(parts[1]) not in _NAME_SUFFIXES:
+        s = f"{parts[1]} {parts[0]}"
+    return fold(" ".join(s.replace(",", " ").split()))
+
+
+def org_key(name: str) -> str:
+    """The key under which an organization is matched and counted: case, accents, spacing and a
+    leading ``The`` do not matter (``The Brookings Institution`` = ``Brookings Institution``)."""
+    s = fold(" ".join(name.replace(",", " ").split()))
+    return s[4:] if s.startswith("the ") and len(s) > 4 else s
 
 
 def clean_label(value: str) -> str:

@@ -8,6 +8,7 @@ mistake is reported as what is wrong and at which column)::
     tag:iran  author:ha  title:kim  body:enrichment  type:"policy brief"  org:fdd  id:tre8
     date:2019  date:2019-04  date:2019-04-17         a whole year, month or day
     date:2019..2020  date:2019-03..  date:..2019-06   inclusive ranges of whole periods
+    date:none  author:none  org:none  type:none  tag:none   briefs without that field
     a OR b   a AND b   NOT a   -a   -tag:draft        booleans and exclusion
     (iran OR venezuela) sanctions                     parentheses
     sanct*   sanctons~   sanctons~2                    prefix, near spellings (edit distance)
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 
 
 from . import querytree as T
-from .models import UsageError, norm_tag
+from .models import UsageError, fold, norm_tag
 
 TEXT_FIELDS = T.TEXT_FIELDS
 # Field name in a query -> the field it searches. Aliases are accepted but not advertised.
@@ -52,6 +53,9 @@ QUESTION_WORDS = frozenset("""
     these those he she his her its about any some so than then very just also into out tell
 """.split())
 FUZZY_MAX = 2  # largest edit distance accepted in word~N
+# field:none -> the briefs without that field (the index field that is empty then); a quoted
+# "none" is the word itself
+NONE_FIELDS = {"date": "date", "author": "author_key", "org": "org", "type": "type", "tag": "tag"}
 
 
 @dataclass
@@ -354,7 +358,7 @@ class _Compiler:
                     keep = set(sorted(range(len(free)), key=lambda i: -len(getattr(free[i], "text", "")))
                                [:MAX_LOOSE_WORDS])
                     free = [q for i, q in enumerate(free) if i in keep]
-                any_word = T.Or(tuple(free), scale=0.9)
+                any_word = T.Or(tuple(free))  # no coordination bonus: it was counted per segment
                 return _and(required + [any_word])
         return _and([q for _, q in parts])
 
@@ -368,6 +372,8 @@ class _Compiler:
             raise _err("a wildcard * cannot follow a quoted phrase", t.col)
         if f is not None and not v.strip():
             raise _err(f"empty value for {f}:", t.col)
+        if f in NONE_FIELDS and not t.quoted and not t.suffix and v.strip().lower() == "none":
+            return T.Missing(NONE_FIELDS[f])  # briefs without one (to find what needs fixing)
         if f == "date":
             if t.suffix:
                 raise _err(f"date: takes a date or a range like 2019..2020, not {t.suffix}", t.col)
@@ -383,7 +389,7 @@ class _Compiler:
         if f == "tag":
             return self._keyword(t, "tag", norm_tag(v))
         if f == "type":
-            return self._keyword(t, "type", " ".join(v.split()).lower())
+            return self._keyword(t, "type", fold(" ".join(v.split())))
         if f == "id":
             vv = v.strip().lower()
             return T.Prefix(("id",), vv)
@@ -392,7 +398,7 @@ class _Compiler:
     def _text(self, t: Tok, fields: tuple[str, ...]) -> T.Node | None:
         v = t.value
         if t.suffix == "*":
-            low = v.lower()
+            low = fold(v)
             if not re.search(r"\w", low):
                 raise _err("a wildcard * needs letters before it", t.col)
             return T.Prefix(fields, low)
@@ -406,7 +412,7 @@ class _Compiler:
         return T.Text(fields, v)
 
     def _names(self, t: Tok, f: str) -> T.Node | None:
-        v = t.value.lower()
+        v = fold(t.value)
         if t.suffix == "*":
             return T.Prefix((f,), v.strip())
         if not T.name_words(v):
@@ -612,7 +618,7 @@ def filters(*, tags=(), author: str | None = None, since: str | None = None, unt
             raise UsageError(f"--author {author!r} has no letters to match")
         parts.append(T.And(tuple(T.Text(("author",), w) for w in ws)))
     if type:
-        parts.append(T.Term("type", " ".join(type.split()).lower()))
+        parts.append(T.Term("type", fold(" ".join(type.split()))))
     if org:
         ws = _words(org)
         if not ws:

@@ -110,12 +110,25 @@ _console = None
 _err_console = None
 
 
+def _console_class():
+    """rich's Console, except that a closed pipe (``brief search x | head -1``) ends brief quietly
+    with exit status 0, as for every other command-line tool: rich's own handler exits with 1,
+    which breaks ``set -o pipefail`` scripts. The BrokenPipeError reaches the CLI's error
+    boundary, which points stdout at /dev/null and exits 0."""
+    from rich.console import Console
+
+    class BriefConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return BriefConsole
+
+
 def console():
     global _console
     if _console is None:
-        from rich.console import Console
-
-        _console = Console(highlight=False, emoji=False, markup=False)
+        _console = _console_class()(highlight=False, emoji=False, markup=False)
         _console.on_broken_pipe = _reader_gone  # Rich's own handler exits with status 1
     return _console
 
@@ -128,9 +141,7 @@ def _reader_gone() -> None:
 def err_console():
     global _err_console
     if _err_console is None:
-        from rich.console import Console
-
-        _err_console = Console(stderr=True, highlight=False, emoji=False, markup=False)
+        _err_console = _console_class()(stderr=True, highlight=False, emoji=False, markup=False)
     return _err_console
 
 
@@ -228,21 +239,90 @@ def _date(b: Brief) -> str:
     return b.date.isoformat() if b.date else ""
 
 
-def list_table(briefs: Iterable[Brief], *, header: str | None = None) -> None:
-    from rich.table import Table
+_TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.M)
 
-    t = Table(show_header=True, header_style="bold", box=None, pad_edge=False, title=None)
-    t.add_column("id", style="cyan", no_wrap=True)
-    t.add_column("date", no_wrap=True)
-    t.add_column("title", ratio=3)
-    t.add_column("authors", ratio=1)
-    t.add_column("tags", ratio=1, style="green")
-    for b in briefs:
-        t.add_row(_t(b.id), _t(_date(b)), _t(b.title), _t(", ".join(b.authors)), _t(", ".join(b.tags)))
+
+def print_clean(*renderables, c=None) -> None:
+    """Print as rich would, without the spaces rich pads lines with (a table's cells): piped
+    output then has no trailing spaces, and a terminal shows the same."""
+    c = c or console()
+    with c.capture() as cap:
+        for r in renderables:
+            c.print(r)
+    out = _TRAILING.sub(r"\1", cap.get())
+    c.file.write(out)
+    c.file.flush()
+
+
+def _fit(s: str, width: int) -> str:
+    """``s`` in at most ``width`` terminal cells, cut with '…'."""
+    from rich.cells import cell_len, set_cell_size
+
+    if width <= 0:
+        return ""
+    if cell_len(s) <= width:
+        return s
+    return set_cell_size(s, width - 1).rstrip() + "…"
+
+
+def _first_author(b: Brief) -> str:
+    if not b.authors:
+        return ""
+    return one_line(b.authors[0]) + (f" +{len(b.authors) - 1}" if len(b.authors) > 1 else "")
+
+
+def list_table(briefs: Iterable[Brief], *, header: str | None = None, wide: bool = False) -> None:
+    """One line per brief at any width: id, date, the title cut with '…', the first author
+    (``+N`` for the others). ``wide``: every column (title, authors, tags), wrapped."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
     c = console()
+    briefs = list(briefs)
+    if wide:
+        from rich.table import Table
+
+        t = Table(show_header=True, header_style="bold", box=None, pad_edge=False, title=None)
+        t.add_column("id", style="cyan", no_wrap=True)
+        t.add_column("date", no_wrap=True)
+        t.add_column("title", ratio=3)
+        t.add_column("authors", ratio=1)
+        t.add_column("tags", ratio=1, style="green")
+        for b in briefs:
+            t.add_row(_t(b.id), _t(_date(b)), _t(b.title), _t(", ".join(b.authors)), _t(", ".join(b.tags)))
+        print_clean(*([_t(header, "bold")] if header else []), t, c=c)
+        return
+    width = max(c.width, 20)
+    idw = max([len(b.id) for b in briefs] + [2])
+    datew = 10 if any(b.date for b in briefs) else 0
+    authors = [_first_author(b) for b in briefs]
+    authw = min(max([cell_len(a) for a in authors] + [0]), 28, max(width // 4, 10))
+    fixed = idw + 2 + (datew + 2 if datew else 0)
+    longest = max([cell_len(one_line(b.title) or "(untitled)") for b in briefs] + [5])
+    titlew = min(width - fixed - (authw + 2 if authw else 0), longest)
+    if titlew < 12 and authw:  # too narrow for an author column: the title first
+        authw, titlew = 0, min(width - fixed, longest)
+    lines = []
     if header:
-        c.print(_t(header, "bold"))
-    c.print(t)
+        lines.append(_t(header, "bold"))
+    if briefs:
+        head = Text(no_wrap=True, overflow="crop", style="bold")
+        head.append("id".ljust(idw) + ("  " + "date".ljust(datew) if datew else "") + "  " + "title".ljust(titlew)
+                    + ("  author" if authw else ""))
+        lines.append(head)
+    for b, a in zip(briefs, authors):
+        line = Text(no_wrap=True, overflow="crop")
+        line.append(b.id.ljust(idw), style="cyan")
+        if datew:
+            line.append("  " + _date(b).ljust(datew))
+        title = _fit(one_line(b.title) or "(untitled)", max(titlew, 1))
+        if authw and a:
+            line.append("  " + title + " " * (titlew - cell_len(title)))
+            line.append("  " + _fit(a, authw), style="dim")
+        else:
+            line.append("  " + title)
+        lines.append(line)
+    print_clean(*lines, c=c)
 
 
 def snippet_text(snippet: str):
@@ -251,7 +331,7 @@ def snippet_text(snippet: str):
 
     from .search import MARK_OFF, MARK_ON
 
-    out = Text(style="dim")
+    out = Text()
     on = False
     for part in re.split(f"([{MARK_ON}{MARK_OFF}])", one_line(snippet)):
         if part == MARK_ON:
@@ -259,8 +339,11 @@ def snippet_text(snippet: str):
         elif part == MARK_OFF:
             on = False
         elif part:
-            out.append(part, style="bold yellow reverse" if on else "")
+            out.append(part, style=MATCH_STYLE if on else "")
     return out
+
+
+MATCH_STYLE = "bold yellow"  # matched words in snippets and titles
 
 
 def search_table(hits, *, header: str | None = None) -> None:
@@ -269,11 +352,14 @@ def search_table(hits, *, header: str | None = None) -> None:
 
     t = Table(show_header=False, box=None, pad_edge=False, show_lines=True, expand=False)
     t.add_column("id", style="cyan", no_wrap=True)
-    t.add_column("brief", overflow="fold")
+    t.add_column("brief", overflow="fold")  # wraps at spaces; runs over 40 characters are cut before
     for h in hits:
         b = h.brief
         cell = Text()
-        cell.append(_short(one_line(b.title), 160) or "(untitled)", style="bold")
+        title = getattr(h, "title_marked", "") or b.title
+        tt = snippet_text(_short(one_line(title), 160)) if title.strip() else Text("(untitled)")
+        tt.stylize("bold")
+        cell.append_text(tt)
         meta = [x for x in (_date(b), ", ".join(b.authors), b.organization) if x]
         if meta:
             cell.append("\n" + one_line(" · ".join(meta)))
@@ -285,14 +371,35 @@ def search_table(hits, *, header: str | None = None) -> None:
             sn.truncate(400, overflow="ellipsis")
             cell.append_text(sn)
         t.add_row(Text(b.id), cell)
-    c = console()
-    if header:
-        c.print(_t(header, "bold"))
-    c.print(t)
+    print_clean(*([_t(header, "bold")] if header else []), t)
 
 
-def show(b: Brief, *, pager: bool) -> None:
-    """Metadata, then the body, wrapped; paged when long and on a terminal."""
+_BLOCK_LINE = re.compile(r"^\s*([-*+•>|#]|\d{1,3}[.)]\s|\t| {4})")
+
+
+def reflow(text: str) -> str:
+    """Hard-wrapped paragraphs joined for display: the lines of a paragraph become one line (the
+    terminal wraps it at its own width). Lists, headings, quotes, tables, indented blocks and
+    paragraphs of short lines (addresses, verse, a header block) keep their line breaks."""
+    out = []
+    for para in re.split(r"\n[ \t]*\n", text):
+        lines = para.split("\n")
+        if len(lines) > 1 and not any(_BLOCK_LINE.match(x) for x in lines) and \
+                sum(len(x.strip()) >= 40 for x in lines[:-1]) >= max(1, (len(lines) - 1) * 2 // 3):
+            para = " ".join(x.strip() for x in lines if x.strip())
+        out.append(para)
+    return "\n\n".join(out)
+
+
+def is_markdown(b: Brief) -> bool:
+    fmt = getattr(b, "format", "") or ""
+    return fmt == "markdown" or (not fmt and b.source.lower().endswith((".md", ".markdown")))
+
+
+def show(b: Brief, *, pager: bool | None = None, raw: bool = False) -> None:
+    """Metadata, then the body: hard-wrapped paragraphs reflowed and Markdown briefs rendered as
+    Markdown (``raw``: the text as stored). ``pager`` None: paged when longer than a terminal
+    screen; True: always paged; False: never."""
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
@@ -308,15 +415,77 @@ def show(b: Brief, *, pager: bool) -> None:
     for k, v in rows:
         if v:
             meta.add_row(k, _t(v))
-    body = Text(safe(b.body.strip("\n")))
+    text = safe(b.body.strip("\n"))
+    if raw:
+        body = Text(text)
+    elif is_markdown(b):
+        from rich.markdown import Markdown
+
+        body = Markdown(text, hyperlinks=False)
+    else:
+        body = Text(reflow(text))
     panel = Panel(meta, title=Text(one_line(b.title) or "(untitled)", style="bold"), title_align="left")
     c = console()
     content = Group(panel, Text(""), body, Text(""))
-    if pager and c.is_terminal and b.body.count("\n") + 14 > c.height:
-        with c.pager(styles=True):
-            c.print(content)
-    else:
-        c.print(content)
+    if pager is None:
+        pager = c.is_terminal and text.count("\n") + 14 > c.height
+    if pager and page(content):
+        return
+    print_clean(content, c=c)
+
+
+def pager_command() -> str:
+    """$BRIEF_PAGER, else $PAGER, else less ("" or "cat": no pager)."""
+    import os
+
+    for var in ("BRIEF_PAGER", "PAGER"):
+        v = os.environ.get(var)
+        if v is not None:
+            return v.strip()
+    return "less"
+
+
+def page(renderable) -> bool:
+    """Show ``renderable`` through the pager, as git does: ``LESS=FRX`` when LESS is unset (quit
+    if one screen, raw colours, no screen clearing); colours only when the pager will show them
+    (LESS or the pager's own options have R), plain text otherwise, never raw escape codes.
+    False when there is no pager to run (the caller prints)."""
+    import io
+    import os
+    import shutil
+    import subprocess
+
+    cmd = pager_command()
+    if not cmd or cmd == "cat":
+        return False
+    env = dict(os.environ)
+    if "LESS" not in env:
+        env["LESS"] = "FRX"
+    flags = env["LESS"] + " " + " ".join(a for a in cmd.split()[1:] if a.startswith("-") and not a.startswith("--"))
+    styles = ("R" in flags or "r" in flags) and not os.environ.get("NO_COLOR")
+    from rich.console import Console
+
+    cols = shutil.get_terminal_size((100, 24)).columns
+    buf = io.StringIO()
+    Console(file=buf, force_terminal=styles, no_color=not styles, color_system="standard" if styles else None,
+            width=cols, highlight=False, markup=False, emoji=False).print(renderable)
+    data = _TRAILING.sub(r"\1", buf.getvalue()).encode("utf-8", "replace")
+    try:
+        p = subprocess.Popen(cmd, shell=True, stdin=subprocess.PIPE, env=env)
+    except OSError:
+        return False
+    try:
+        p.stdin.write(data)
+        p.stdin.close()
+    except (BrokenPipeError, OSError):  # the reader quit before the end: fine
+        pass
+    while True:
+        try:
+            p.wait()
+            break
+        except KeyboardInterrupt:  # Ctrl-C belongs to the pager while it runs
+            continue
+    return True
 
 
 def add_line(r) -> None:

@@ -1,13 +1,18 @@
 """Searching, listing and "more like this": query trees in, Brief records (and snippets) out.
 
-Ranking rule for plain words (measured on tests/fixtures/relevance, see tests/test_relevance.py):
+Ranking rule for plain words (measured by bench/relevance on the NPL collection and on
+tests/fixtures/relevance, side by side with plain BM25; figures in the README):
 
 * up to three content words (``sanctions relief``): briefs with all of them; when no brief
   has all of them, the briefs with any of them, ranked (``Results.fallback``);
 * four or more (a question: ``what did critics say about sanctions relief for iran``): the
-  briefs with all of them first, then the briefs with some of them, ranked by BM25F with a
-  coordination bonus. Plain AND would keep only the one or two briefs that happen to use
-  every word of the question; plain OR would bury them.
+  briefs with all of them first, then the briefs with some of them, each group ranked by
+  score. Plain AND would keep only the one or two briefs that happen to use every word of the
+  question; plain OR would bury them.
+
+Scores (the Whoosh engine): BM25, k1 1.2, b 0.75, the Robertson/Lucene idf, over the text, plus
+a tenth of the title's score; no coordination bonus, and equal scores in id order, so the
+ranking is the same however the archive was committed (engine/whoosh.py, whoosh_search.py).
 
 Question words (``how``, ``did``, ``which``...) are left out of both (see query.QUESTION_WORDS).
 Highlighting is done only for the hits that are shown. The engine (``archive.reader()``, see
@@ -38,6 +43,7 @@ class Hit:
     score: float | None = None
     snippet: str = ""  # plain text, matched words wrapped in MARK_ON/MARK_OFF
     mode: str = "lexical"  # how the hits were ranked: lexical, hybrid or semantic (semantic/hybrid.py)
+    title_marked: str = ""  # the title with its matched words wrapped the same way (for tables)
 
     def to_json(self) -> dict:
         d = self.brief.to_json()
@@ -57,6 +63,7 @@ class Results:
     suggestion: str | None = None  # the query with a better spelling, when one finds more
     suggestion_total: int = 0  # how many briefs the suggestion finds
     all_words: int | None = None  # a question: how many of ``total`` have all the words
+    only_stop_words: bool = False  # the query's words are all stop words (not indexed): nothing to find
     source: Brief | None = None  # `similar`: the brief the hits are like
     key_terms: list[str] = field(default_factory=list)  # `similar`: the terms searched for
     mode: str = "lexical"  # lexical, hybrid or semantic
@@ -111,7 +118,8 @@ def _make_hits(v, hits, terms, *, scored: bool, snippets: bool) -> list[Hit]:
     out = []
     for h in hits:
         b = v.brief(h)
-        out.append(Hit(b, h.score if scored else None, snippet(b, terms, reader=v, hit=h) if snippets else ""))
+        out.append(Hit(b, h.score if scored else None, snippet(b, terms, reader=v, hit=h) if snippets else "",
+                       v.mark(b.title, terms) if snippets and terms else ""))
     return out
 
 
@@ -168,7 +176,8 @@ def search(archive, text, *, flt=None, sort: str = "relevance", reverse: bool = 
             matched = [strict_r]
             terms = v.highlight_terms(parsed.query)
         page = _make_hits(v, _window(hits, limit, offset), terms, scored=sort == "relevance", snippets=snippets)
-        res = Results(page, total, fallback, all_words=all_words)
+        res = Results(page, total, fallback, all_words=all_words,
+                      only_stop_words=_is_nothing(parsed.query) and bool(parsed.words))
         if facets:
             res.facets = v.facets(matched)
         if suggest and strict_total < SUGGEST_BELOW and parsed.words:
@@ -230,6 +239,12 @@ def similar(archive, brief_id: str, *, flt=None, sort: str = "relevance",
     return res
 
 
+def _is_nothing(q) -> bool:
+    from .querytree import Nothing
+
+    return isinstance(q, Nothing)
+
+
 # -- did you mean ---------------------------------------------------------------------------------
 # -- for the hybrid and semantic modes (semantic/hybrid.py): ids in, through the engine's reader --------
 def _id_query(ids):
@@ -284,9 +299,10 @@ SUGGEST_MAX_WORDS = 20  # longer queries get no "did you mean" (each word costs 
 
 
 def suggestion(reader, parsed, flt, total: int) -> tuple[str, int] | None:
-    """The query with its rare words replaced by the nearest more frequent words of the archive
-    (as the engine's reader finds them), if that finds more briefs than ``total``: (new query
-    text, how many it finds)."""
+    """The query with each word that no brief has replaced by the nearest word of the archive (as
+    the engine's reader finds it: ``respell`` leaves words of the archive alone and answers with
+    a word as the briefs write it), if that finds clearly more briefs than ``total`` (more than
+    twice as many): (new query text, how many it finds). Words that matched are never rewritten."""
     from .query import parse
 
     text = parsed.text
@@ -307,7 +323,7 @@ def suggestion(reader, parsed, flt, total: int) -> tuple[str, int] | None:
     except UsageError:  # pragma: no cover - a word for a word keeps the syntax
         return None
     found = reader.count(p.query, flt)
-    return (new, found) if found > total else None
+    return (new, found) if found > 2 * total else None
 
 
 # -- snippets -------------------------------------------------------------------------------------

@@ -268,10 +268,16 @@ def test_list_newest_first_and_filters(cli, three):
 def test_list_table_shows_columns(cli, three):
     r = cli("list")
     assert r.exit_code == 0
+    lines = r.stdout.splitlines()
+    assert lines[0] == "3 briefs"
+    assert lines[1].split() == ["id", "date", "title", "author"]
+    row = next(x for x in lines if x.startswith(three["sanctions"]))
+    assert "2020-02-03" in row and "Jane Roe" in row and "Sanctions relief" in row
+    assert len(lines) == 5  # one line per brief
+    r = cli("list", "--wide")
     header = r.stdout.splitlines()[1]
     for col in ("id", "date", "title", "authors", "tags"):
         assert col in header
-    assert "3 briefs" in r.stdout
     assert "2020-02-03" in r.stdout and "Jane Roe" in r.stdout and "Iran, Sanctions" in r.stdout
 
 

@@ -301,13 +301,13 @@ def test_parse_words_and_fallback():
     from brieftool.query import parse
 
     p = parse("sanctions relief")
-    assert W(p.query) == "((title:sanction OR body:sanction) AND (title:relief OR body:relief))"
-    assert W(p.fallback) == "((title:sanction OR body:sanction) OR (title:relief OR body:relief))"
+    assert W(p.query) == "((title:sanction^0.1 OR body:sanction) AND (title:relief^0.1 OR body:relief))"
+    assert W(p.fallback) == "((title:sanction^0.1 OR body:sanction) OR (title:relief^0.1 OR body:relief))"
     assert p.words == ["sanctions", "relief"] and p.spans == [(0, 9), (10, 16)]
     # field terms and exclusions stay required in the any-word fallback
     p = parse("tag:iran sanctions relief -draft")
-    assert W(p.fallback) == ("(tag:iran AND NOT (title:draft OR body:draft) AND "
-                               "((title:sanction OR body:sanction) OR (title:relief OR body:relief)))")
+    assert W(p.fallback) == ("(tag:iran AND NOT (title:draft^0.1 OR body:draft) AND "
+                               "((title:sanction^0.1 OR body:sanction) OR (title:relief^0.1 OR body:relief)))")
     assert parse("sanctions").fallback is None and parse("tag:iran").fallback is None
 
 
@@ -319,9 +319,9 @@ def test_parse_question_words_left_out():
     assert "how" not in W(p.query) and "doe" not in W(p.query)
     assert p.words == ["how", "does", "north", "korea", "evade", "sanctions"]
     # a query of question words only keeps them
-    assert W(parse("who").query) == "(title:who OR body:who)"
+    assert W(parse("who").query) == "(title:who^0.1 OR body:who)"
     # and a phrase keeps every word
-    assert W(parse('"how to"').query) == "(title:how OR body:how)"
+    assert W(parse('"how to"').query) == "(title:how^0.1 OR body:how)"
 
 
 def test_parse_only_stop_words_finds_nothing(cli, fx):

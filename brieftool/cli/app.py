@@ -34,6 +34,41 @@ class _ReaderGone(Exception):
     """stdout's reader went away: raised past click, whose own handler would exit with status 1."""
 
 
+ROOT_VALUE_OPTIONS = ("--index", "--lock-timeout")  # the root options that take a value
+
+
+def hoist_root_options(args: list[str]) -> list[str]:
+    """Let the root options come after the command too: ``brief list --index DIR`` is
+    ``brief --index DIR list``. Only before a ``--`` (after it everything is the command's)."""
+    i = 0
+    while i < len(args):  # skip the root options already in front of the command
+        a = args[i]
+        if a in ROOT_VALUE_OPTIONS:
+            i += 2
+        elif a.startswith("-"):
+            i += 1
+        else:
+            break
+    if i >= len(args):
+        return args
+    moved, kept, j, rest = [], [], 0, args[i + 1:]
+    while j < len(rest):
+        a = rest[j]
+        if a == "--":
+            kept.extend(rest[j:])
+            break
+        if a in ROOT_VALUE_OPTIONS and j + 1 < len(rest):
+            moved += [a, rest[j + 1]]
+            j += 2
+            continue
+        if any(a.startswith(o + "=") for o in ROOT_VALUE_OPTIONS):
+            moved.append(a)
+        else:
+            kept.append(a)
+        j += 1
+    return args[:i] + moved + [args[i]] + kept
+
+
 class BriefGroup(TyperGroup):
     """Maps every expected failure to one line and a meaningful exit status."""
 
@@ -48,10 +83,52 @@ class BriefGroup(TyperGroup):
         first = [n for n in COMMAND_ORDER if n in self.commands]
         return first + sorted(n for n in names if n not in first)
 
+    QUERY_COMMANDS = ("search",)  # commands whose arguments are query words
+
+    def _query_words_last(self, args: list[str]) -> list[str]:
+        """`brief search sanctions -tag:draft --sort date`: an argument like ``-draft`` or
+        ``-tag:draft`` is a word of the query (an exclusion), not an option (click would read
+        ``-tag:draft`` as ``-t ag:draft``). The command's own options stay where they are; the
+        query words go after a ``--``, in the order typed."""
+        i = 0
+        while i < len(args) and args[i].startswith("-"):
+            i += 2 if args[i] in ROOT_VALUE_OPTIONS else 1
+        if i >= len(args) or args[i] not in self.QUERY_COMMANDS or args[i] not in self.commands:
+            return args
+        cmd = self.commands[args[i]]
+        takes_value, flags = set(), set()
+        for p in cmd.params:
+            for o in list(getattr(p, "opts", ())) + list(getattr(p, "secondary_opts", ())):
+                if o.startswith("-"):
+                    (flags if getattr(p, "is_flag", False) or getattr(p, "count", False) else takes_value).add(o)
+        opts, words, j, rest = [], [], 0, args[i + 1:]
+        while j < len(rest):
+            a = rest[j]
+            if a == "--":
+                words.extend(rest[j + 1:])
+                break
+            name = a.split("=", 1)[0]
+            if a in takes_value:
+                opts += rest[j:j + 2]
+                j += 2
+                continue
+            if a in flags or (a.startswith("--") and name in takes_value) or a in ("-h", "--help"):
+                opts.append(a)
+            elif a.startswith("--"):
+                opts.append(a)  # an unknown long option: click says so
+            else:
+                words.append(a)  # a word, or -word: the query
+            j += 1
+        return args[:i + 1] + opts + (["--"] + words if words else [])
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         from .. import render
 
         code = 0
+        if args is None:
+            args = sys.argv[1:]
+        args = hoist_root_options(list(args))
+        args = self._query_words_last(args)
         try:
             try:
                 rv = super().main(args=args, prog_name=prog_name or "brief", complete_var=complete_var,
@@ -133,10 +210,10 @@ class Settings:
     index: Optional[str] = None  # a folder, or opensearch://HOST:PORT/INDEX
     lock_timeout: float = 30.0
 
-    def open(self, *, create: bool = False):
+    def open(self, *, create: bool = False, old_ok: bool = False):
         from ..engine import open_archive
 
-        return open_archive(self.index, create=create)
+        return open_archive(self.index, create=create, old_ok=old_ok)
 
 
 def _version(value: bool):

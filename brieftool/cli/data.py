@@ -64,7 +64,8 @@ def export(
     from ..query import parse
 
     parsed = parse(query) if query and query.strip() else None
-    archive = settings(ctx).open()
+    # the whole archive is exported from any format (to get the data out); a selection needs the current one
+    archive = settings(ctx).open(old_ok=not selecting)
     kw: dict = {}
     if selecting or reading:
         from ..search import list_briefs
@@ -236,7 +237,7 @@ def reindex(
     from ..maintain import reindex as do_reindex
 
     s = settings(ctx)
-    archive = s.open()
+    archive = s.open(old_ok=True)  # rebuilding is how an older format is upgraded
     res = do_reindex(archive, drop_bad=drop_bad, lock_timeout=s.lock_timeout, on_wait=on_wait)
     for old, new in res.renamed:
         render.warn(f"two records had id {old}: the second now has id {new}")

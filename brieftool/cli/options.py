@@ -134,6 +134,64 @@ def search_mode(archive, mode):
     return resolve_mode(archive, mode)
 
 
+QueryFileOpt = typer.Option(None, "--query-file", metavar="FILE",
+                            help="Read the query from FILE (- for standard input): for long queries, and "
+                                 "queries full of quotes.")
+
+_KNOWN_FIELD = None
+
+
+def _requote(word: str) -> str:
+    """One argument of several that holds a space came quoted from the shell as one unit:
+    ``tag:"north korea"`` arrives as ``tag:north korea``. Put the quotes back (field values
+    and phrases); arguments without a space are query text as typed."""
+    import re
+
+    global _KNOWN_FIELD
+    if not any(c.isspace() for c in word) or '"' in word:
+        return word
+    if _KNOWN_FIELD is None:
+        from ..query import _ALIASES, FIELDS
+
+        _KNOWN_FIELD = re.compile(rf"^-?({'|'.join(sorted(set(FIELDS) | set(_ALIASES)))}):(\S.*)$", re.I | re.S)
+    m = _KNOWN_FIELD.match(word.strip())
+    rest = m.group(2) if m else word
+    if re.search(r"\b(AND|OR|NOT)\b|[():*~]|(^|\s)-", rest):  # query syntax inside: taken as typed
+        return word
+    if m:
+        neg = "-" if word.strip().startswith("-") else ""
+        return f'{neg}{m.group(1)}:"{m.group(2)}"'
+    return f'"{word.strip()}"'
+
+
+def query_text(words: list[str] | None, query_file: str | None, *, what: str = "QUERY") -> str | None:
+    """The query as typed: every word of the command line as one query (``brief search north
+    korea`` = ``brief search 'north korea'``: the words, not a phrase), or the text of
+    ``--query-file`` (- for standard input). None when neither is given."""
+    import sys
+
+    words = [w for w in (words or [])]
+    if query_file is not None:
+        if words:
+            raise UsageError(f"give the query as {what} or with --query-file, not both")
+        try:
+            if query_file == "-":
+                text = sys.stdin.read()
+            else:
+                with open(query_file, encoding="utf-8") as f:
+                    text = f.read()
+        except UnicodeDecodeError:
+            raise UsageError(f"--query-file {query_file}: not UTF-8 text") from None
+        except OSError as e:
+            raise UsageError(f"--query-file {query_file}: {(e.strerror or str(e)).lower()}") from None
+        return " ".join(text.split())
+    if not words:
+        return None
+    if len(words) == 1:
+        return words[0]
+    return " ".join(_requote(w) for w in words)
+
+
 def filters(tag, author, since, until, type_, org):
     from ..query import filters
 

@@ -17,8 +17,8 @@ import typer
 
 from .app import app
 from .options import (AuthorOpt, FacetsOpt, FormatOpt, JsonOpt, ModeOpt, OffsetOpt, OrgOpt, PageOpt, ReverseOpt,
-                      SinceOpt, TagOpt, TypeOpt, UntilOpt, QueryOpt, complete_query, expand_saved, filters,
-                      output_format, search_mode, settings)
+                      SinceOpt, TagOpt, TypeOpt, UntilOpt, QueryOpt, QueryFileOpt, complete_query, expand_saved,
+                      filters, output_format, query_text, search_mode, settings)
 from ..models import UsageError
 
 FACETS_SHOWN = 10  # values of each facet shown in the table
@@ -49,6 +49,8 @@ def header(res, kind: str, offset: int) -> str:
         src = res.source
         title = one_line(src.title) if src is not None else ""
         return f"{_plural(res.total)} like {src.id if src else ''} ({title})" + _showing(res, offset)
+    if getattr(res, "only_stop_words", False):
+        return "Nothing to look for: the query has only stop words"
     head = f"{_plural(res.total)} match"
     if res.all_words is not None:
         head += f", {res.all_words} with all the words"
@@ -56,18 +58,30 @@ def header(res, kind: str, offset: int) -> str:
 
 
 def notes(res, query: str | None) -> None:
-    """Lines for people on stderr: the any-word fallback, a better spelling."""
+    """Lines for people on stderr: a query of stop words only, the any-word fallback, a better
+    spelling."""
     from .. import render
 
+    if getattr(res, "only_stop_words", False) and query is not None:
+        render.warn(stop_words_line(query))
+        return
     if res.fallback:
         render.info("No brief has all of these words; showing briefs with any of them.")
     if res.suggestion and query is not None:
         strict = res.all_words if res.all_words is not None else (0 if res.fallback else res.total)
-        if strict == 0:
+        if strict == 0 and res.total == 0:
             render.warn(f'no match for "{query.strip()}"; did you mean "{res.suggestion}"?')
+        elif strict == 0:
+            render.warn(f'no brief has all the words of "{query.strip()}"; did you mean "{res.suggestion}" '
+                        f"({_plural(res.suggestion_total)})?")
         else:
             render.warn(f'only {_plural(strict)} match "{query.strip()}"; did you mean "{res.suggestion}" '
                         f"({_plural(res.suggestion_total)})?")
+
+
+def stop_words_line(query: str) -> str:
+    return (f'"{query.strip()}" has only stop words (the, of, and…), which are not indexed: '
+            "add a word that says what to look for")
 
 
 def facets_json(res) -> dict:
@@ -118,12 +132,26 @@ def facets_table(res) -> None:
     c.print(t)
 
 
+def past_the_end(res, offset: int, limit: int | None) -> str | None:
+    """The line saying which page is the last, when --page/--offset went past the end."""
+    if res.hits or not offset or offset < res.total:
+        return None
+    if limit:
+        last = max(1, -(-res.total // limit))
+        return (f"page {offset // limit + 1} is past the end: the last page is {last} "
+                f"({_plural(res.total)}, {limit} a page)")
+    return f"--offset {offset} is past the end: {_plural(res.total)} in all"
+
+
 def emit_results(res, fmt: str, *, kind: str, offset: int = 0, facets: bool = False,
-                 query: str | None = None) -> None:
+                 query: str | None = None, wide: bool = False, limit: int | None = None) -> None:
     """Print a page of results (search, list or similar) in the chosen format."""
     from .. import render
 
     notes(res, query)
+    late = past_the_end(res, offset, limit)
+    if late:
+        render.warn(late)
     if facets and fmt != "table":
         emit_facets(res, fmt)
         return
@@ -131,7 +159,7 @@ def emit_results(res, fmt: str, *, kind: str, offset: int = 0, facets: bool = Fa
 
     def table():
         if kind == "list":
-            render.list_table([h.brief for h in res.hits], header=header(res, kind, offset))
+            render.list_table([h.brief for h in res.hits], header=header(res, kind, offset), wide=wide)
         else:
             render.search_table(res.hits, header=header(res, kind, offset))
         if facets:
@@ -176,15 +204,17 @@ def similar(
     res = do_similar(archive, brief_id, flt=flt, sort=sort, reverse=reverse, limit=limit, offset=offset,
                      snippets=fmt in ("table", "json", "jsonl", "csv"), facets=facets,
                      mode=search_mode(archive, mode))
-    emit_results(res, fmt, kind="similar", offset=offset, facets=facets)
+    emit_results(res, fmt, kind="similar", offset=offset, facets=facets, limit=limit)
 
 
 # -- search ------------------------------------------------------------------------------------
 @app.command()
 def search(
     ctx: typer.Context,
-    query: str = typer.Argument(..., metavar="QUERY", help="What to find (syntax below).",
-                                autocompletion=complete_query),
+    words: Optional[List[str]] = typer.Argument(None, metavar="QUERY...",
+                                                help="What to find: every word is part of the query (syntax below).",
+                                                autocompletion=complete_query),
+    query_file: Optional[str] = QueryFileOpt,
     tag: Optional[List[str]] = TagOpt,
     author: Optional[str] = AuthorOpt,
     since: Optional[str] = SinceOpt,
@@ -204,9 +234,10 @@ def search(
 ):
     """Search the archive, best matches first, with highlighted snippets.
 
-    Several words mean all of them; when no brief has them all, briefs with any of them are
-    ranked instead. A question of four or more words lists the briefs with all of them first,
-    then those with some. The options filter too (combined with AND).
+    All the words on the command line are the query, no quotes needed (brief search north
+    korea). Several words mean all of them; when no brief has them all, briefs with any of them
+    are ranked instead. A question of four or more words lists the briefs with all of them
+    first, then those with some. The options filter too (combined with AND).
 
     With vectors ('brief embed'), the default mode is hybrid: up to three words find the same
     briefs, ordered by words and meaning; a longer question also finds briefs that say it in
@@ -221,6 +252,7 @@ def search(
       iran OR venezuela   sanctions AND relief   NOT draft   -draft   -tag:draft   (a OR b) c
       sanct*  (prefix)    sanctons~  (near spellings; ~2: up to two edits)
       brief search -- -draft sanctions      (-- before a query that starts with -)
+      brief search --query-file q.txt       (or - for standard input)
     """
     from ..query import parse
     from ..search import page_window
@@ -229,6 +261,9 @@ def search(
     fmt = output_format(fmt, as_json)
     check_facets(fmt, facets)
     limit, offset = page_window(limit, offset, page)
+    query = query_text(words, query_file)
+    if query is None or not query.strip():
+        raise UsageError("search needs a query: brief search WORDS (or --query-file FILE)")
     parsed = parse(expand_saved(ctx, query))  # a malformed query is a usage error, before the archive is opened
     flt = filters(tag, author, since, until, type_, org)
     archive = settings(ctx).open()
@@ -243,12 +278,16 @@ def search(
 def list_cmd(
     ctx: typer.Context,
     query: Optional[str] = QueryOpt,
+    query_file: Optional[str] = QueryFileOpt,
     tag: Optional[List[str]] = TagOpt,
     author: Optional[str] = AuthorOpt,
     since: Optional[str] = SinceOpt,
     until: Optional[str] = UntilOpt,
     type_: Optional[str] = TypeOpt,
     org: Optional[str] = OrgOpt,
+    undated: bool = typer.Option(False, "--undated", help="Only briefs without a date (the same as date:none)."),
+    wide: bool = typer.Option(False, "--wide", "-w", help="Every column (title, authors, tags), wrapped, instead "
+                                                          "of one line per brief."),
     sort: str = typer.Option("date", "--sort", "-s", help="date (newest first), title or added."),
     reverse: bool = ReverseOpt,
     limit: int = typer.Option(0, "--limit", "-n", min=0, help="Show at most this many (0: all)."),
@@ -267,12 +306,20 @@ def list_cmd(
     if sort.lower() not in ("date", "title", "added"):
         raise UsageError(f"unknown --sort {sort!r} for list (choose date, title or added)")
     limit, offset = page_window(limit, offset, page)
-    parsed = parse(expand_saved(ctx, query)) if query is not None else None
+    if query is not None and query_file is not None:
+        raise UsageError("give --query or --query-file, not both")
+    if query_file is not None:
+        query = query_text(None, query_file)
+    if query is not None:
+        query = expand_saved(ctx, query)
+    if undated:
+        query = f"({query}) date:none" if query and query.strip() else "date:none"
+    parsed = parse(query) if query is not None else None
     flt = filters(tag, author, since, until, type_, org)
     archive = settings(ctx).open()
     res = list_briefs(archive, flt=flt, sort=sort.lower(), reverse=reverse, limit=limit, offset=offset,
                       query=parsed, facets=facets)
-    emit_results(res, fmt, kind="list", offset=offset, facets=facets)
+    emit_results(res, fmt, kind="list", offset=offset, facets=facets, wide=wide, limit=limit)
 
 
 # -- show --------------------------------------------------------------------------------------
@@ -281,9 +328,15 @@ def show(
     ctx: typer.Context,
     ids: List[str] = typer.Argument(..., metavar="ID...", help="Brief ids (a unique prefix is enough)."),
     as_json: bool = typer.Option(False, "--json", help="The record with its text as JSON (a list for several ids)."),
-    pager: bool = typer.Option(True, "--pager/--no-pager", help="Page long briefs on a terminal."),
+    pager: Optional[bool] = typer.Option(None, "--pager/--no-pager",
+                                         help="Page always / never (default: page a brief longer than the "
+                                              "terminal; pager: $BRIEF_PAGER, $PAGER, else less)."),
+    raw: bool = typer.Option(False, "--raw", help="The text exactly as stored (no reflowing, no Markdown)."),
 ):
-    """Show a brief's metadata and full text."""
+    """Show a brief's metadata and full text.
+
+    Hard-wrapped paragraphs are joined so the terminal wraps them at its width, and Markdown
+    briefs are shown as Markdown; --raw shows the text as stored."""
     from .. import render
 
     archive = settings(ctx).open()
@@ -293,4 +346,4 @@ def show(
         render.write_out(render.dumps(rows[0] if len(rows) == 1 else rows) + "\n")
         return
     for b in briefs:
-        render.show(b, pager=pager and len(briefs) == 1)
+        render.show(b, pager=pager if pager is not None else (None if len(briefs) == 1 else False), raw=raw)

@@ -33,13 +33,16 @@ def engine_class(location):
     return WhooshArchive
 
 
-def open_archive(location: str | Path | None = None, *, create: bool = False):
+def open_archive(location: str | Path | None = None, *, create: bool = False, old_ok: bool = False):
     """Open the archive at ``location`` (None: :func:`default_location`); with ``create`` make
-    it when it does not exist yet."""
+    it when it does not exist yet. An archive of an older format is refused (one line: run
+    `brief reindex`) unless ``old_ok`` (reindex and export, which read the stored records only)."""
     if location is None:
         location = default_location()
     if isinstance(location, str) and not is_remote(location):
         location = Path(location).expanduser()
+    if old_ok and not is_remote(location):
+        return engine_class(location).open(location, create=create, old_ok=True)
     return engine_class(location).open(location, create=create)
 
 

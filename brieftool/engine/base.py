@@ -23,6 +23,7 @@ hashes, the stored record) are shared by the engines and by ``maintain``.
 from __future__ import annotations
 
 import abc
+import re
 import base64
 import contextlib
 import datetime as _dt
@@ -148,10 +149,18 @@ def brief_from_record(brief_id: str, rec: dict, text: str) -> Brief:
     )
 
 
-def name_key(value: str) -> str:
-    """The key under which tag, author and organization names are counted and matched: case and
-    spacing do not matter, and a comma counts as a space (as in the index's keyword fields)."""
-    return " ".join(value.replace(",", " ").split()).casefold()
+def name_key(value: str, kind: str = "tag") -> str:
+    """The key under which tag, author and organization names are counted and matched, the same
+    as the index's keyword fields hold: case, accents and spacing do not matter; a comma counts
+    as a space in a tag; an author's ``Last, First`` is ``First Last`` (models.person_key); an
+    organization's leading ``The`` does not count (models.org_key)."""
+    from ..models import norm_tag, org_key, person_key
+
+    if kind == "author":
+        return person_key(value)
+    if kind == "org":
+        return org_key(value)
+    return norm_tag(value.replace(",", " "))
 
 
 def write_failed(e: OSError) -> BriefError:
@@ -197,7 +206,7 @@ class Summary:
         for kind, per in self.names.items():
             seen = set()
             for v in self.values(rec, kind):
-                k = name_key(v)
+                k = name_key(v, kind)
                 if k and k not in seen:
                     seen.add(k)
                     e = per.get(k)
@@ -330,9 +339,22 @@ class Reader(abc.ABC):
         matches between search.MARK_ON/MARK_OFF (not yet shortened to one line); '' when
         nothing matches."""
 
+    def mark(self, text: str, terms) -> str:
+        """``text`` (a title) with the words that match ``terms`` (from :meth:`highlight_terms`)
+        between search.MARK_ON/MARK_OFF. This default marks words equal to a term once folded;
+        an engine that stems marks by its own analysis."""
+        from ..models import fold
+        from ..search import MARK_OFF, MARK_ON
+
+        want = {fold(str(t)) for t in terms}
+        return re.sub(r"\w+", lambda m: MARK_ON + m.group() + MARK_OFF if fold(m.group()) in want else m.group(),
+                      text.replace(MARK_ON, "").replace(MARK_OFF, ""))
+
     @abc.abstractmethod
     def respell(self, word: str) -> str | None:
-        """A word of the archive close to ``word`` that more briefs use (did-you-mean), or None."""
+        """For did-you-mean: when no brief has ``word``, the nearest word of the archive, as the
+        briefs write it; None when some brief has ``word`` (a word that matched is never
+        rewritten) or nothing is near."""
 
     @abc.abstractmethod
     def like(self, brief_id: str) -> tuple[Brief, list[str], object] | None:

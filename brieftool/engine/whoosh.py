@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import json
+import math
 import os
 import re
 import time
@@ -29,23 +30,77 @@ from pathlib import Path
 
 from . import whoosh_compat  # noqa: F401  (before the first Whoosh import)
 
-from whoosh import fields, index  # noqa: E402
-from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer  # noqa: E402
+from whoosh import fields, index, scoring  # noqa: E402
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter  # noqa: E402
 from whoosh.index import LockError  # noqa: E402
 
-from ..models import Brief, BriefError, UsageError, norm_tag
+from ..models import Brief, BriefError, UsageError, fold, fold_table, norm_tag, org_key, person_key
 from . import base
 from .base import (ID_ALPHABET, ID_LENGTH, brief_from_record, default_location, id_candidates,  # noqa: F401
                    id_candidates_fallback, record_dict, text_sha256, write_failed)
 
-FORMAT_VERSION = 1
+# 2: accent-folded words, names and keys; an id column (ties ranked by id); no title field boost
+FORMAT_VERSION = 2
 META_FILE = "brief.json"
 INDEX_NAME = "MAIN"
 
-# Text fields: English stemming; the title counts more than the body.
-_text = StemmingAnalyzer()
-# Names and organizations: lowercase words, no stemming, no stop words ("ha" must match).
-_names = RegexTokenizer() | LowercaseFilter()
+# Accents folded by a table of plain data (models.fold_table), not by a class of brief's own:
+# Whoosh pickles the analyzers into the index, and a brief class there would make every archive
+# unreadable the day that class moved.
+_FOLD = fold_table()
+# A word: letters and digits, with the combining accents of text that was not composed (NFD).
+_WORD = r"\w[\w\u0300-\u036f]*(\.?\w[\w\u0300-\u036f]*)*"
+# Text fields: case and accents folded, English stop words, Porter stemming.
+_text = RegexTokenizer(_WORD) | LowercaseFilter() | CharsetFilter(_FOLD) | StopFilter() | StemFilter(cachesize=50000)
+# Names: case and accents folded words, no stemming, no stop words ("ha" must match).
+_names = RegexTokenizer(_WORD) | LowercaseFilter() | CharsetFilter(_FOLD)
+# Organizations: the same, and "the" does not count ("The Brookings Institution").
+_orgs = RegexTokenizer(_WORD) | LowercaseFilter() | CharsetFilter(_FOLD) | StopFilter(stoplist=["the"], minsize=1)
+
+
+class RankingBM25(scoring.BM25F):
+    """BM25 as brief ranks: Whoosh's BM25F scorer (k1 1.2, b 0.75, the textbook values) with the
+    Robertson/Lucene idf ``log(1 + (N - df + 0.5) / (df + 0.5))`` instead of Whoosh's
+    ``log(N / (df + 1)) + 1``. N and df are the whole index's (the top searcher's), never one
+    segment's, so a score does not depend on how the archive was committed."""
+
+    def __init__(self):
+        super().__init__(B=0.75, K1=1.2)
+
+    def idf(self, searcher, fieldname, text):
+        parent = searcher.get_parent()  # the searcher itself when it has no parent
+        n = parent.doc_frequency(fieldname, text)
+        dc = parent.doc_count_all()
+        return math.log(1.0 + (dc - n + 0.5) / (n + 0.5))
+
+
+def _quantized_field_totals() -> None:
+    """Make a segment's total field length the sum of its documents' stored lengths.
+
+    Whoosh stores each document's field length as one byte (an approximation) but adds the
+    exact length to the segment's total, except when it merges segments, where the total is
+    rebuilt from the one-byte lengths. So the average field length BM25 divides by depended on
+    which segments had been merged: the same briefs ranked differently after one big `add`
+    than after fifty small ones. Counting the stored (approximate) length in every case makes
+    the total the same however the archive was committed."""
+    from whoosh.codec import whoosh3
+    from whoosh.util.numeric import byte_to_length, length_to_byte
+
+    cls = whoosh3.W3PerDocWriter
+    if getattr(cls, "_brief_quantized_totals", False):
+        return
+    original = cls.add_field
+
+    def add_field(self, fieldname, fieldobj, value, length):
+        if length:
+            length = byte_to_length(length_to_byte(length))  # what a merge would count
+        return original(self, fieldname, fieldobj, value, length)
+
+    cls.add_field = add_field
+    cls._brief_quantized_totals = True
+
+
+_quantized_field_totals()
 
 
 # Fields added to the schema after an archive may have been created: an index without them is
@@ -55,14 +110,14 @@ ADDED_FIELDS = ("raw_sha256",)
 
 def make_schema() -> fields.Schema:
     return fields.Schema(
-        id=fields.ID(stored=True, unique=True),
-        title=fields.TEXT(analyzer=_text, field_boost=2.0),
+        id=fields.ID(stored=True, unique=True, sortable=True),
+        title=fields.TEXT(analyzer=_text),
         body=fields.TEXT(analyzer=_text, phrase=True),
         author=fields.TEXT(analyzer=_names, phrase=True),
         author_key=fields.KEYWORD(commas=True, lowercase=True),
         tag=fields.KEYWORD(commas=True, lowercase=True),
         type=fields.KEYWORD(commas=True, lowercase=True),
-        org=fields.TEXT(analyzer=_names, phrase=True),
+        org=fields.TEXT(analyzer=_orgs, phrase=True),
         org_key=fields.KEYWORD(commas=True, lowercase=True),
         date=fields.DATETIME(sortable=True),
         year=fields.ID(),
@@ -137,6 +192,20 @@ def _day(d: _dt.date) -> _dt.datetime:
     return _dt.datetime(d.year, d.month, d.day)
 
 
+def _body_with_title(b: Brief) -> str:
+    """The text indexed in ``body``: the body, with the title in front when the body does not
+    already begin with it (a header line "Title: ..." is cut from the body). So a word of the
+    title counts once in the text of every brief, whatever its layout, and then TITLE_WEIGHT
+    more (query.py)."""
+    title = " ".join(b.title.split())
+    if not title:
+        return b.body
+    head = " ".join(b.body[:len(b.title) + 400].split())
+    if fold(title) in fold(head):
+        return b.body
+    return f"{b.title}\n\n{b.body}"
+
+
 def brief_to_doc(b: Brief) -> dict:
     """The Whoosh document for a brief: indexed fields plus the stored record. The record
     keeps every value exactly; indexed values cannot hold a lone surrogate (an undecodable
@@ -147,10 +216,10 @@ def brief_to_doc(b: Brief) -> dict:
     doc = {
         "id": b.id,
         "title": clean(b.title),
-        "body": clean(b.body),
+        "body": clean(_body_with_title(b)),
         "rec": rec,
         "text": b.text,
-        "title_sort": clean(b.title).casefold() or "\uffff",
+        "title_sort": fold(clean(b.title)) or "\uffff",
         "sha256": b.sha256,
     }
     if b.raw_sha256:
@@ -159,15 +228,15 @@ def brief_to_doc(b: Brief) -> dict:
         doc["source"] = index_term(b.source)
     if b.authors:
         doc["author"] = clean(" ; ".join(b.authors))
-        doc["author_key"] = clean(",".join(a.replace(",", " ") for a in b.authors))
+        doc["author_key"] = clean(",".join(person_key(a) for a in b.authors))
     if b.tags:
         doc["tag"] = clean(",".join(norm_tag(t).replace(",", " ") for t in b.tags))
     if b.type:
-        doc["type"] = clean(b.type.replace(",", " "))
+        doc["type"] = clean(fold(" ".join(b.type.replace(",", " ").split())))
     if b.organization or b.org_abbr:
         doc["org"] = clean(f"{b.organization} {b.org_abbr}".strip())
     if b.organization:
-        doc["org_key"] = clean(b.organization.replace(",", " "))
+        doc["org_key"] = clean(org_key(b.organization))
     if b.date:
         doc["date"] = _day(b.date)
         doc["year"] = str(b.date.year)
@@ -308,10 +377,13 @@ class WhooshArchive(base.Archive):
 
     # -- opening -----------------------------------------------------------------
     @classmethod
-    def open(cls, path: Path | str | None = None, *, create: bool = False) -> "WhooshArchive":
+    def open(cls, path: Path | str | None = None, *, create: bool = False,
+             old_ok: bool = False) -> "WhooshArchive":
         """Open an archive; with ``create`` make it if it does not exist.
 
         A read command passes ``create=False``: a missing archive is reported, nothing is made.
+        An archive of an older format is refused with one line saying to run `brief reindex`,
+        unless ``old_ok`` (reindex itself, check, export: they read only the stored records).
         """
         path = Path(path) if path is not None else default_index_dir()
         meta = path / META_FILE
@@ -320,7 +392,7 @@ class WhooshArchive(base.Archive):
         except PermissionError:
             raise BriefError(f"archive {path} cannot be read: permission denied") from None
         if is_archive:
-            cls._check_format(path, meta)
+            cls._check_format(path, meta, old_ok)
             try:
                 ix = _open_dir(path)
             except PermissionError:
@@ -343,7 +415,7 @@ class WhooshArchive(base.Archive):
         return cls._create(path)
 
     @classmethod
-    def _check_format(cls, path: Path, meta: Path) -> None:
+    def _check_format(cls, path: Path, meta: Path, old_ok: bool = False) -> None:
         try:
             info = json.loads(meta.read_text("utf-8"))
             version = int(info["format"])
@@ -354,6 +426,10 @@ class WhooshArchive(base.Archive):
             raise BriefError(
                 f"archive {path} has format {version}, newer than this brief understands ({FORMAT_VERSION}); "
                 "upgrade brief")
+        if version < FORMAT_VERSION and not old_ok:
+            raise BriefError(
+                f"archive {path} has format {version}, older than this brief's {FORMAT_VERSION} (accent-folded "
+                f"search, ranking); run 'brief --index {path} reindex' once to upgrade it")
 
     @classmethod
     def _create(cls, path: Path) -> "WhooshArchive":
@@ -401,7 +477,7 @@ class WhooshArchive(base.Archive):
         toc, pinned = _pin(self.ix.storage)
         try:
             reader = FileIndex._reader(pinned, toc.schema, toc.segments, toc.generation)
-            s = Searcher(reader, fromindex=self.ix)
+            s = Searcher(reader, fromindex=self.ix, weighting=RankingBM25())
         except BaseException:
             pinned.close()
             raise

@@ -11,6 +11,10 @@ from whoosh import query as Q  # noqa: E402
 
 from .. import querytree as T  # noqa: E402
 
+# A word in the title adds this share of its title score to its score in the text (where the
+# title counts once: engine.whoosh indexes it there). Chosen by bench/relevance (README).
+TITLE_WEIGHT = 0.1
+
 _analyzers: dict = {}
 
 
@@ -76,6 +80,10 @@ class StemPrefix(Q.Prefix):
 
 def _each(fields, make) -> Q.Query:
     qs = [make(f) for f in fields]
+    if len(qs) > 1:  # title and body: the title weighs TITLE_WEIGHT
+        for f, q in zip(fields, qs):
+            if f == "title":
+                q.boost = TITLE_WEIGHT
     return qs[0] if len(qs) == 1 else Q.Or(qs)
 
 
@@ -121,7 +129,7 @@ def _compile(node: T.Node) -> Q.Query:
         return Q.Not(Q.Every(node.field))
     if isinstance(node, T.Like):
         return Q.Or([Q.Term("body", w, boost=wt) for w, wt in node.terms]
-                    + [Q.Term("title", w, boost=wt) for w, wt in node.terms])
+                    + [Q.Term("title", w, boost=wt * TITLE_WEIGHT) for w, wt in node.terms])
     raise TypeError(f"cannot compile {node!r}")  # pragma: no cover
 
 
@@ -155,14 +163,16 @@ def _balanced_and(qs: list) -> Q.Query:
 
 def _text(node: T.Text) -> Q.Query:
     parts = []
+    boost = TITLE_WEIGHT if len(node.fields) > 1 else 1.0
     for f in node.fields:
         toks = analyze(_text_analyzer_field(f), node.text)
+        b = boost if f == "title" else 1.0
         if not toks:
             parts.append(Q.NullQuery)
         elif len(toks) == 1:
-            parts.append(Q.Term(f, toks[0]))
+            parts.append(Q.Term(f, toks[0], boost=b))
         else:
-            parts.append(Q.Phrase(f, toks))
+            parts.append(Q.Phrase(f, toks, boost=b))
     return parts[0] if len(parts) == 1 else Q.Or(parts)
 
 

@@ -10,7 +10,7 @@ from . import whoosh_compat  # noqa: F401  (before the first Whoosh import)
 from whoosh import query as Q  # noqa: E402
 
 from .. import querytree as T  # noqa: E402
-from ..models import Brief, norm_tag  # noqa: E402
+from ..models import Brief, norm_tag, org_key, person_key  # noqa: E402
 from . import base  # noqa: E402
 from .whoosh_query import _analyzer, analyze, compile_query  # noqa: E402
 
@@ -39,10 +39,15 @@ class WhooshReader(base.Reader):
         elif isinstance(mask, T.Node):
             mask = self._wq(mask)
         if sort == "relevance":
-            r = self.s.search(q, filter=f, mask=mask, limit=limit)
+            r = self.s.search(q, filter=f, mask=mask, limit=limit, sortedby=_by_relevance())
+            hits = list(r)
+            for h in hits:  # sorted by (-score, id): the score is the key's first part
+                if isinstance(h.score, tuple):
+                    h.score = -h.score[0]
         else:
             r = self.s.search(q, filter=f, mask=mask, limit=limit, sortedby=_sortedby(sort, reverse))
-        return base.Found(list(r), len(r), r)
+            hits = list(r)
+        return base.Found(hits, len(r), r)
 
     def count(self, query, flt=None) -> int:
         return len(self.s.search(self._wq(query), filter=self._wq(flt), limit=1))
@@ -83,9 +88,24 @@ class WhooshReader(base.Reader):
     def snippet(self, hit, body: str, terms, maxchars: int) -> str:
         return highlight(body, terms, maxchars)
 
+    def mark(self, text: str, terms) -> str:
+        """The title's words whose index terms (folded, stemmed) are in ``terms``, marked."""
+        from ..search import MARK_OFF, MARK_ON
+
+        text = text.replace(MARK_ON, "").replace(MARK_OFF, "")
+        out, at = [], 0
+        for t in _analyzer("title")(text, chars=True, removestops=False):
+            if t.text in terms and t.startchar >= at:
+                out.append(text[at:t.startchar])
+                out.append(MARK_ON + text[t.startchar:t.endchar] + MARK_OFF)
+                at = t.endchar
+        out.append(text[at:])
+        return "".join(out)
+
     # -- did you mean ----------------------------------------------------------------------
     def respell(self, word: str) -> str | None:
-        """The nearest word of the archive that more briefs use than ``word``, or None."""
+        """When no brief has ``word``: the nearest word of the archive (edit distance 1, 2 for long
+        words, on folded stems; the most frequent), as the briefs write it; else None."""
         from whoosh.support.levenshtein import distance
 
         reader = self.s.reader()
@@ -98,7 +118,7 @@ class WhooshReader(base.Reader):
             return None
         stem = stems[0]
         have = df(stem)
-        if have >= 3:  # a word of the archive: leave it
+        if have > 0:  # a word of the archive: it matched, leave it
             return None
         best = None
         for maxdist in (1, 2) if len(stem) >= 5 else (1,):
@@ -154,6 +174,14 @@ def live_docs(reader, fieldname: str, pred=None) -> dict[str, set[int]]:
 
 
 # -- sorting --------------------------------------------------------------------------------------
+def _by_relevance():
+    """Best score first; equal scores by id, so that the order never depends on how the archive
+    happens to be split into segments (document numbers do)."""
+    from whoosh import sorting
+
+    return [sorting.ScoreFacet(), sorting.FieldFacet("id")]
+
+
 def _sortedby(sort: str, reverse: bool):
     from whoosh import sorting
 
@@ -238,10 +266,10 @@ def _display(searcher, facet: str, key: str, docnum: int) -> str:
         match = lambda v: norm_tag(v.replace(",", " ")) == key  # noqa: E731
     elif facet == "authors":
         cands = rec.get("authors", [])
-        match = lambda v: v.replace(",", " ").strip().lower() == key  # noqa: E731
+        match = lambda v: person_key(v) == key  # noqa: E731
     else:
         cands = [rec.get("organization", "")]
-        match = lambda v: v.replace(",", " ").strip().lower() == key  # noqa: E731
+        match = lambda v: org_key(v) == key  # noqa: E731
     for v in cands:
         if v and match(v):
             return v
@@ -249,23 +277,36 @@ def _display(searcher, facet: str, key: str, docnum: int) -> str:
 
 
 # -- did you mean ---------------------------------------------------------------------------------
-def _surface(searcher, stem: str, typed: str, distance) -> str:
-    """A word of the archive whose stem is ``stem``, the one closest to what was typed
-    (``sanction`` -> ``sanctions`` for ``sanctons``)."""
+def _surface(searcher, stem: str, typed: str, distance) -> str | None:
+    """A word of the archive whose (folded) stem is ``stem``, as written there, the one closest
+    to what was typed (``sanction`` -> ``sanctions`` for ``sanctons``; ``régime`` for ``regme``
+    when the briefs write it so). None when none is found in the first briefs that have it
+    (never a bare stem: a suggestion is a real word)."""
     from whoosh.lang.porter import stem as porter
 
+    from ..models import fold
+
     forms: dict[str, int] = {}
-    m = searcher.reader().postings("body", stem)
-    for i, docnum in enumerate(m.all_ids()):
-        if i >= 3:
+    r = searcher.reader()
+    for fieldname in ("body", "title"):
+        if (fieldname, stem) not in r:
+            continue
+        m = r.postings(fieldname, stem)
+        for i, docnum in enumerate(m.all_ids()):
+            if i >= 3:
+                break
+            stored = searcher.stored_fields(docnum)
+            text = (stored.get("rec") or {}).get("title", "") + "\n" + stored.get("text", "")
+            for w in re.findall(r"\w+", text.lower()):
+                f = fold(w)
+                if f[:1] == stem[:1] and porter(f) == stem:
+                    forms[w] = forms.get(w, 0) + 1
+        if forms:
             break
-        body = searcher.stored_fields(docnum).get("text", "")
-        for w in re.findall(r"\w+", body.lower()):
-            if w[:1] == stem[:1] and porter(w) == stem:
-                forms[w] = forms.get(w, 0) + 1
     if not forms:
-        return stem
-    return min(forms, key=lambda w: (distance(w, typed), -forms[w], w))
+        return None
+    t = fold(typed)
+    return min(forms, key=lambda w: (distance(fold(w), t), -forms[w], w))
 
 
 # -- snippets -------------------------------------------------------------------------------------
