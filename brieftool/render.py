@@ -122,6 +122,10 @@ def _console_class():
             self.quiet = True
             raise BrokenPipeError
 
+        def _render_buffer(self, buffer) -> str:
+            # no line ends in the spaces rich pads table cells with (piped output stays clean)
+            return _TRAILING.sub(r"\1", super()._render_buffer(buffer))
+
     return BriefConsole
 
 
@@ -244,14 +248,11 @@ _TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.M)
 
 def print_clean(*renderables, c=None) -> None:
     """Print as rich would, without the spaces rich pads lines with (a table's cells): piped
-    output then has no trailing spaces, and a terminal shows the same."""
+    output then has no trailing spaces, and a terminal shows the same. (brief's consoles strip
+    them anyway; this is for any other console.)"""
     c = c or console()
-    with c.capture() as cap:
-        for r in renderables:
-            c.print(r)
-    out = _TRAILING.sub(r"\1", cap.get())
-    c.file.write(out)
-    c.file.flush()
+    for r in renderables:
+        c.print(r)
 
 
 def _fit(s: str, width: int) -> str:
@@ -485,7 +486,7 @@ def page(renderable) -> bool:
             break
         except KeyboardInterrupt:  # Ctrl-C belongs to the pager while it runs
             continue
-    return True
+    return p.returncode != 127  # the shell found no such pager: print instead
 
 
 def add_line(r) -> None:

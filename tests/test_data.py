@@ -247,12 +247,14 @@ def _doc(**changes):
 
 
 def test_check_passes_on_a_sound_archive(cli, varied, archive_dir):
+    from brieftool.engine.whoosh import FORMAT_VERSION as V
+
     r = cli("check")
     assert r.exit_code == 0, r
-    assert r.stdout.splitlines() == [f"archive {archive_dir}: format 1, 5 briefs",
+    assert r.stdout.splitlines() == [f"archive {archive_dir}: format {V}, 5 briefs",
                                      "ok: the index opens, every record is complete, hashes match, ids are unique"]
     j = cli("check", "--json").json
-    assert j == {"archive": str(archive_dir), "format": 1, "briefs": 5, "ok": True, "problems": [], "notes": []}
+    assert j == {"archive": str(archive_dir), "format": V, "briefs": 5, "ok": True, "problems": [], "notes": []}
 
 
 def test_check_reports_damaged_records(cli, varied, archive_dir):
@@ -282,7 +284,9 @@ def test_check_refuses_newer_format_and_so_does_every_command(cli, varied, archi
     meta.write_text(json.dumps({"format": 99}))
     r = cli("check")
     assert r.exit_code == 1
-    assert "written by a newer brief (format 99; this brief reads up to 1)" in r.stdout
+    from brieftool.engine.whoosh import FORMAT_VERSION
+
+    assert f"written by a newer brief (format 99; this brief reads up to {FORMAT_VERSION})" in r.stdout
     for args in (("list",), ("search", "x"), ("add", SEED), ("export",), ("reindex",)):
         r = cli(*args)
         assert r.exit_code == 1, args
@@ -333,7 +337,9 @@ def test_reindex_keeps_every_record_and_search_works(cli, varied, archive_dir):
     assert cli("check").exit_code == 0
     names = os.listdir(archive_dir)
     assert ".reindex" not in names and len(_segments(archive_dir)) == 1
-    assert json.loads((archive_dir / "brief.json").read_text())["format"] == 1
+    from brieftool.engine.whoosh import FORMAT_VERSION
+
+    assert json.loads((archive_dir / "brief.json").read_text())["format"] == FORMAT_VERSION
     # adding after a reindex works and sees the records (same text: unchanged)
     assert cli("add", SEED, "--json").json[0] == {"path": str(SEED), "status": "unchanged", "id": varied["seed"],
                                                  "error": None}

@@ -690,13 +690,15 @@ def test_folder_that_is_not_an_archive_is_left_alone(cli, tmp_path):
 
 
 def test_newer_archive_format_is_refused(cli, archive_dir):
+    from brieftool.engine.whoosh import FORMAT_VERSION as V
+
     bid = cli("add", SEED, "--json").json[0]["id"]
-    (archive_dir / "brief.json").write_text('{"format": 2}')
+    (archive_dir / "brief.json").write_text(f'{{"format": {V + 1}}}')
     for args in (("list",), ("show", bid), ("add", SEED), ("remove", "--yes", bid)):
         r = cli(*args)
         assert r.exit_code == 1 and r.stderr.count("\n") == 1
-        assert "has format 2, newer than this brief understands (1); upgrade brief" in r.stderr
-    (archive_dir / "brief.json").write_text('{"format": 1}')
+        assert f"has format {V + 1}, newer than this brief understands ({V}); upgrade brief" in r.stderr
+    (archive_dir / "brief.json").write_text(f'{{"format": {V}}}')
     assert [x["id"] for x in cli("list", "--json").json] == [bid]
 
 

@@ -172,7 +172,8 @@ def test_list_is_one_line_per_brief_at_any_width(cli, fx, monkeypatch):
 
 
 def test_piped_output_has_no_trailing_spaces_or_escapes(brief_exe, fx, archive_dir):
-    for args in (["list"], ["list", "--wide"], ["search", "sanctions"], ["show", fx["nk"]]):
+    for args in (["list"], ["list", "--wide"], ["search", "sanctions"], ["show", fx["nk"]], ["authors"], ["stats"],
+                 ["search", "sanctions", "--facets"]):
         r = brief_exe("--index", archive_dir, *args, env={"COLUMNS": "70", "TERM": "xterm-256color",
                                                            "NO_COLOR": ""})
         assert r.exit_code == 0, r
@@ -247,6 +248,9 @@ def test_pager_without_r_in_less_gets_plain_text(brief_exe, fx, archive_dir, rec
     os.remove(f"{out}.text")
     r = brief_exe("--index", archive_dir, "show", fx["nk"], "--no-pager", env={"PAGER": str(script)})
     assert r.exit_code == 0 and "maximum pressure" in r.stdout and not Path(f"{out}.text").exists()
+    # a pager that is not there: the brief is printed instead
+    r = brief_exe("--index", archive_dir, "show", fx["nk"], "--pager", env={"PAGER": "/nonexistent/pager"})
+    assert r.exit_code == 0 and "maximum pressure" in r.stdout
 
 
 def test_show_reflows_hard_wrapped_paragraphs_raw_keeps_them(cli, fx):

@@ -244,11 +244,12 @@ def search(
     other words (reciprocal rank fusion of both rankings). --mode semantic: meaning only.
 
     \b
-    QUERY syntax (field names and values are case-insensitive):
+    QUERY syntax (case and accents do not matter: regime finds régime):
       sanctions relief        words in the title or text (stemmed: sanction = sanctions)
       "maximum pressure"      a phrase
       tag:"north korea"  author:ha  title:kim  type:"policy brief"  org:fdd  body:word  id:tre8
       date:2019  date:2019-04  date:2019-04-17  date:2019..2020  date:2019-03..  date:..2019-06
+      date:none  author:none  org:none  type:none  tag:none   (briefs without that field)
       iran OR venezuela   sanctions AND relief   NOT draft   -draft   -tag:draft   (a OR b) c
       sanct*  (prefix)    sanctons~  (near spellings; ~2: up to two edits)
       brief search -- -draft sanctions      (-- before a query that starts with -)
@@ -270,7 +271,7 @@ def search(
     res = do_search(archive, parsed, flt=flt, sort=sort, reverse=reverse, limit=limit, offset=offset,
                     snippets=fmt in ("table", "json", "jsonl", "csv"), facets=facets,
                     mode=search_mode(archive, mode))
-    emit_results(res, fmt, kind="search", offset=offset, facets=facets, query=query)
+    emit_results(res, fmt, kind="search", offset=offset, facets=facets, query=query, limit=limit)
 
 
 # -- list --------------------------------------------------------------------------------------
