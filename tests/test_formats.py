@@ -207,13 +207,13 @@ def test_an_archive_made_before_raw_hashes_reads_checks_and_gains_them(cli, tmp_
     """An index whose schema has no raw_sha256 field (made by an earlier brief) still works."""
     from whoosh import fields, index
 
-    from brieftool.engine.whoosh import INDEX_NAME, META_FILE, make_schema
+    from brieftool.engine.whoosh import FORMAT_VERSION, INDEX_NAME, META_FILE, make_schema
 
     schema = make_schema()
     old = fields.Schema(**{n: schema[n] for n in schema.names() if n != "raw_sha256"})
     archive_dir.mkdir()
     index.create_in(str(archive_dir), old, indexname=INDEX_NAME)
-    (archive_dir / META_FILE).write_text('{"format": 1, "created": "2026-01-01T00:00:00+00:00"}\n')
+    (archive_dir / META_FILE).write_text(f'{{"format": {FORMAT_VERSION}, "created": "2026-01-01T00:00:00+00:00"}}\n')
     assert cli("check").exit_code == 0
     data = brief_pdf()
     a = write(tmp_path / "a.pdf", data)

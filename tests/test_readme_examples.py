@@ -55,6 +55,8 @@ def test_readme_search_example_runs_as_typed(example, archive, cli, monkeypatch,
         if a == "--query-file" and args[i + 1] != "-":
             Path(args[i + 1]).write_text("sanctions relief\n", "utf-8")
     args = [a for a in args if not (a.startswith("--index") or a == "~/other-archive")]
+    for name in sorted(set(re.findall(r"@([\w-]+)", example))):  # a saved search the example uses
+        assert cli("saved", "add", name, "sanctions", "--replace").exit_code == 0
     r = cli(*args, input="sanctions\n")
     assert r.exit_code != 2, (example, r.stderr)
     assert r.exit_code == 0, (example, r.stderr)
