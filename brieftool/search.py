@@ -119,7 +119,7 @@ def _make_hits(v, hits, terms, *, scored: bool, snippets: bool) -> list[Hit]:
     for h in hits:
         b = v.brief(h)
         out.append(Hit(b, h.score if scored else None, snippet(b, terms, reader=v, hit=h) if snippets else "",
-                       v.mark(b.title, terms) if snippets and terms else ""))
+                       title_marked=v.mark(b.title, terms) if snippets and terms else ""))
     return out
 
 
