@@ -660,20 +660,29 @@ def test_periods_at_the_end_of_the_calendar(cli):
             assert r.stdout.split() == want, args
 
 
-def test_unknown_and_ambiguous_ids_change_nothing(cli, tmp_path):
+def test_unknown_and_ambiguous_ids_are_reported_and_the_good_ones_processed(cli, tmp_path):
     ids = [cli("add", write(tmp_path / f"f{i}.txt", f"Brief {i}\n\ntext {i}"), "--json").json[0]["id"]
            for i in range(40)]
     firsts = {}
     for i in ids:
         firsts.setdefault(i[0], []).append(i)
     amb = next(k for k, v in firsts.items() if len(v) > 1)
-    for args in (("remove", "--yes", ids[0], "nosuch9"), ("remove", "--yes", ids[1], amb), ("show", "nosuch9"),
+    for args in (("remove", "--yes", "nosuch9"), ("remove", "--yes", amb), ("show", "nosuch9"),
                  ("tag", "+x", "nosuch9"), ("edit", "nosuch9", "--title", "x")):
         r = cli(*args)
         assert r.exit_code == 2, (args, r)
         assert r.stderr.startswith("Error: ") and ("no brief with id 'nosuch9'" in r.stderr or "ambiguous" in r.stderr)
         assert "Traceback" not in r.stderr
     assert sorted(cli("list", "--format", "ids").stdout.split()) == sorted(ids)  # nothing removed
+    # a mix of good and bad ids: as with `tag`, the good ones are processed, each bad one is a line, exit 1
+    r = cli("remove", "--yes", ids[0], "nosuch9", amb)
+    assert r.exit_code == 1, r
+    assert r.stdout.startswith(f"removed  {ids[0]}  Brief ") and r.stdout.count("\n") == 1
+    assert "no brief with id 'nosuch9'" in r.stderr and "ambiguous" in r.stderr and r.stderr.count("\n") == 2
+    assert sorted(cli("list", "--format", "ids").stdout.split()) == sorted(ids[1:])
+    r = cli("remove", "--yes", "--json", ids[1], "nosuch9")
+    assert r.exit_code == 1 and [(o["id"], o["status"]) for o in r.json] == [(ids[1], "removed"), (None, "failed")]
+    assert sorted(cli("list", "--format", "ids").stdout.split()) == sorted(ids[2:])
 
 
 def test_folder_that_is_not_an_archive_is_left_alone(cli, tmp_path):

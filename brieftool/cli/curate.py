@@ -419,13 +419,23 @@ def remove(
     as_json: bool = typer.Option(False, "--json", help='JSON: [{"id", "status": "removed", "title", "old": '
                                                       'the record, "new": null}].'),
 ):
-    """Remove briefs from the archive (asks first unless --yes)."""
+    """Remove briefs from the archive (asks first unless --yes).
+
+    As with `tag`, an unknown or ambiguous id is reported in one line and the other briefs are
+    still removed (exit status 1). Without a terminal to ask on, nothing is removed unless --yes.
+    """
     from .. import render
-    from ..curate import remove_briefs, removed_json
+    from ..curate import remove_briefs, removed_json, resolve_ids
 
     s = settings(ctx)
     archive = s.open()
-    briefs = archive.get_many(ids)
+    # As `tag` does: an unknown or ambiguous id is one error line; the good ones are still removed.
+    found, errors = resolve_ids(archive, ids)
+    for e in errors:
+        render.error(e)
+    if not found:
+        raise typer.Exit(2)
+    briefs = archive.get_many(found)
     if not yes:
         render.list_table(briefs, header=f"About to remove {len(briefs)} brief{'s' if len(briefs) != 1 else ''}:")
         try:
@@ -438,7 +448,10 @@ def remove(
             raise typer.Exit(1)
     removed = remove_briefs(archive, [b.id for b in briefs], lock_timeout=s.lock_timeout, on_wait=on_wait)
     if as_json:
-        render.write_out(render.dumps([removed_json(b) for b in removed]) + "\n")
-        return
-    for b in removed:
-        render.write_out(f"removed  {b.id}  {render.one_line(b.title)}\n")
+        rows = [removed_json(b) for b in removed] + [{"id": None, "status": "failed", "error": e} for e in errors]
+        render.write_out(render.dumps(rows) + "\n")
+    else:
+        for b in removed:
+            render.write_out(f"removed  {b.id}  {render.one_line(b.title)}\n")
+    if errors:
+        raise typer.Exit(1)
