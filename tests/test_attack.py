@@ -86,13 +86,26 @@ def test_fifo_socket_in_a_folder_are_skipped_and_a_named_fifo_fails_at_once(tmp_
         s.close()
 
 
+def _wait_until_reading_a_pipe(pid: int, limit: float = 60.0) -> None:
+    """Until the process sleeps in the kernel reading a pipe (Linux /proc), at most ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            if "pipe" in Path(f"/proc/{pid}/wchan").read_text():
+                return
+        except OSError:
+            time.sleep(2.5)  # no /proc: give it time
+            return
+        time.sleep(0.05)
+
+
 def test_ctrl_c_ends_a_run_stuck_on_a_silent_pipe_within_two_seconds(tmp_path, archive_dir):
     """`brief add /dev/stdin` (or <(cmd)) on a pipe whose writer is alive and silent: one Ctrl-C ends it."""
     writer = subprocess.Popen(["sleep", "60"], stdout=subprocess.PIPE)  # holds the pipe, writes nothing
     try:
         p = subprocess.Popen(brief_cmd() + ["add", "/dev/stdin"], env=env_for(archive_dir), stdin=writer.stdout,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(2.5)
+        _wait_until_reading_a_pipe(p.pid)  # past Python's start-up (slow on a loaded machine)
         assert p.poll() is None  # it is waiting for the pipe, as it should
         t0 = time.monotonic()
         p.send_signal(signal.SIGINT)  # ONE Ctrl-C

@@ -13,7 +13,6 @@ import os
 import random
 import stat
 import threading
-import time
 import zipfile
 
 import pytest
@@ -488,33 +487,28 @@ def test_accepts_str_and_path(tmp_path):
 # --------------------------------------------------------------------------- big and odd
 
 
-def test_fifty_megabyte_file_is_fast(tmp_path):
+def test_fifty_megabyte_file(tmp_path):
     line = "Kim’s “bold decision” — policy brief, café naïve 2019.\r\n"
     chunk = (line * 1000).encode()
     reps = 50 * 1024 * 1024 // len(chunk) + 1
     data = chunk * reps
     p = write(tmp_path, data, "big.txt")
-    t0 = time.perf_counter()
-    d = read_path(p)
-    elapsed = time.perf_counter() - t0
+    d = read_path(p)  # its speed is measured by bench/bench_bigfile.py, not here
     assert d.encoding == "utf-8"
     assert d.size == len(data) >= 50 * 1024 * 1024
     assert d.text.count("\n") == 1000 * reps
     assert "\r" not in d.text
     assert d.text.startswith(line.replace("\r\n", "\n"))
-    assert elapsed < 5, f"{elapsed:.2f}s"
 
 
 def test_fifty_megabyte_cp1252_file(tmp_path):
     chunk = ("\x93Quote\x94 \x96 caf\xe9 " * 1000 + "\n").encode("latin-1")
     data = chunk * (50 * 1024 * 1024 // len(chunk) + 1)
     p = write(tmp_path, data, "big1252.txt")
-    t0 = time.perf_counter()
-    d = read_path(p)
-    elapsed = time.perf_counter() - t0
+    d = read_path(p)  # its speed is measured by bench/bench_bigfile.py, not here
     assert d.encoding == "cp1252"
     assert d.text.startswith("“Quote” – café “Quote”")
-    assert elapsed < 5, f"{elapsed:.2f}s"
+    assert len(d.text) == len(data)  # one character per byte, nothing lost
 
 
 def test_very_long_single_line(tmp_path):
