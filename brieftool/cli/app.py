@@ -133,7 +133,7 @@ class BriefGroup(TyperGroup):
             try:
                 rv = super().main(args=args, prog_name=prog_name or "brief", complete_var=complete_var,
                                   standalone_mode=False, **extra)
-            except (BriefError, _cx.ClickException, typer.Abort, typer.Exit, KeyboardInterrupt, BrokenPipeError,
+            except (BriefError, _cx.ClickException, typer.Abort, typer.Exit, KeyboardInterrupt, BrokenPipeError, _ReaderGone,
                     PermissionError, SystemExit):
                 raise
             except Exception as e:  # damage met while reading the index, or a bug: one line either way
