@@ -154,3 +154,14 @@ def test_mixed_folder_through_add(cli, tmp_path):
                    "html": "Water Rights Reform"}
     hits = cli("search", "instream", "--json").json
     assert [h["format"] for h in hits] == ["html"]
+
+
+def test_html_page_address_is_the_briefs_url_and_cited(cli, tmp_path):
+    """The page's canonical address becomes the brief's URL (for citations); a front-matter URL wins."""
+    r = cli("add", write(tmp_path / "water.html", PAGE), "--json")
+    bid = r.json[0]["id"]
+    csl = cli("cite", bid, "--style", "csl-json").json
+    item = csl[0] if isinstance(csl, list) else csl
+    assert item["URL"] == "https://policy.example.org/water-rights"
+    assert item["title"] == "Water Rights Reform"
+    assert "https://policy.example.org/water-rights" in cli("cite", bid, "--style", "bibtex").stdout

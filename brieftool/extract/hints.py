@@ -80,6 +80,8 @@ def recognise(ctx: Context) -> None:
     if known:
         ctx.propose("organization", known.name, source, CONFIDENCE, pos, (("org_abbr", known.abbr),) if known.abbr else ())
     url = str(meta.get("url") or "")
+    if url.startswith(("https://", "http://")) and len(url) <= 2000 and not any(c.isspace() for c in url):
+        ctx.propose("source_url", url, source, CONFIDENCE, pos)  # the page's own address (canonical link)
     if url:
         by_url = gazetteer.org_of_url(url)
         if by_url:
