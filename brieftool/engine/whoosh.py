@@ -766,6 +766,11 @@ class ArchiveWriter(base.Writer):
         if not b.id:
             raise ValueError("brief without id")
         self._w.update_document(**brief_to_doc(b))
+        self._wrote(b)
+
+    def _wrote(self, b: Brief) -> None:
+        """What this writer remembers of a record it wrote: its vectors, and the lookups by id,
+        text hash, source and file hash that later decisions of the same batch read."""
         if self._vec is not None:
             self._vec.put(b)
         self._pending[b.id] = b
@@ -834,15 +839,7 @@ class ArchiveWriter(base.Writer):
         for docnum in old:
             self._w.delete_document(docnum)
         self._w.add_document(**brief_to_doc(b))
-        if self._vec is not None:
-            self._vec.put(b)
-        self._pending[b.id] = b
-        self._by_sha[b.sha256] = b.id
-        if b.source:
-            self._by_source[b.source] = b.id
-        if b.raw_sha256:
-            self._by_raw[b.raw_sha256] = b.id
-        self.changes += 1
+        self._wrote(b)
         return True
 
     def checkpoint(self, *, lock_timeout: float = 30.0, on_wait: Callable[[], None] | None = None, **kw) -> bool:
