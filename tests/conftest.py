@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -98,25 +99,79 @@ def _opensearch_missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def opensearch_url(tmp_path_factory):
-    """One OpenSearch node for the whole session (scripts/opensearch start), stopped at the end.
-    Skipped with the reason when Java, Maven or opensearch-py is missing, except under CI=true."""
+OPENSEARCH_HOME = ROOT / ".opensearch" / "home"  # the unzipped server, shared by the test clusters
+
+
+_STARTING: dict[str, subprocess.Popen] = {}  # DIR -> a `scripts/opensearch start` running in the background
+
+
+def _need_opensearch() -> None:
     missing = _opensearch_missing()
     if missing:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must run the OpenSearch tests, but {missing}")
         pytest.skip(missing)
-    d = os.environ.get("BRIEF_TEST_OPENSEARCH_DIR") or str(ROOT / ".opensearch" / f"test-{os.getpid()}")
+
+
+def _begin_cluster(nodes: int, d: str) -> subprocess.Popen:
     script = ROOT / "scripts" / "opensearch"
-    p = subprocess.run([sys.executable, str(script), "start", "--dir", d], capture_output=True, text=True,
-                       timeout=600)
+    return subprocess.Popen([sys.executable, str(script), "start", "--nodes", str(nodes), "--dir", d,
+                             "--home", str(OPENSEARCH_HOME)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True)
+
+
+def _finish_cluster(p: subprocess.Popen, nodes: int, d: str) -> str:
+    """Wait for a start: the first node's URL (fails the test when the cluster did not start)."""
+    try:
+        out, err = p.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
     if p.returncode:
-        pytest.fail(f"scripts/opensearch start failed: {p.stderr.strip()[-1000:]}")
-    url = p.stdout.strip().splitlines()[-1]
-    yield url
-    subprocess.run([sys.executable, str(script), "stop", "--dir", d], capture_output=True, timeout=120)
+        _stop_cluster(d)
+        pytest.fail(f"scripts/opensearch start --nodes {nodes} failed: {err.strip()[-1000:]}")
+    return out.strip().splitlines()[-1]
+
+
+def _stop_cluster(d: str) -> None:
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "opensearch"), "stop", "--dir", d], capture_output=True,
+                   timeout=120)
     shutil.rmtree(Path(d) / "run", ignore_errors=True)
+    with contextlib.suppress(OSError):
+        os.rmdir(d)
+
+
+def _cluster3_dir() -> str:
+    return str(ROOT / ".opensearch" / f"test3-{os.getpid()}")
+
+
+@pytest.fixture(scope="session")
+def opensearch_url(request):
+    """One OpenSearch node for the whole session (scripts/opensearch start), stopped at the end.
+    Skipped with the reason when Java, Maven or opensearch-py is missing, except under CI=true.
+    When the session also runs a test on three nodes, their start begins right after this one,
+    in the background (the 3-node cluster takes 30-50 s to turn green)."""
+    _need_opensearch()
+    d = os.environ.get("BRIEF_TEST_OPENSEARCH_DIR") or str(ROOT / ".opensearch" / f"test-{os.getpid()}")
+    url = _finish_cluster(_begin_cluster(1, d), 1, d)
+    if any("opensearch_cluster" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        _STARTING.setdefault(_cluster3_dir(), _begin_cluster(3, _cluster3_dir()))
+    yield url
+    _stop_cluster(d)
+    for d3, p in list(_STARTING.items()):  # begun but never used (the session stopped early)
+        p.communicate()
+        _stop_cluster(d3)
+
+
+@pytest.fixture(scope="session")
+def opensearch_cluster():
+    """Three OpenSearch nodes (for the failover test), started once: (first node's URL, DIR)."""
+    _need_opensearch()
+    d = _cluster3_dir()
+    p = _STARTING.pop(d, None) or _begin_cluster(3, d)
+    url = _finish_cluster(p, 3, d)
+    yield url, d
+    _stop_cluster(d)
 
 
 @pytest.fixture

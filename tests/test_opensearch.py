@@ -139,3 +139,96 @@ def test_clear_errors(cli, opensearch_url, tmp_path):
     assert r.exit_code == 1 and "unreachable" in r.stderr and "Traceback" not in r.stderr
     r = cli("--index", "opensearch://127.0.0.1:1", "list")
     assert r.exit_code == 2 and "give opensearch://HOST:PORT/INDEX" in r.stderr
+
+
+def test_two_writers_at_once(brief_exe, tmp_path, os_index):
+    """Two `brief add` processes and a `brief tag` on one index at the same time: no lock, nothing lost."""
+    import subprocess
+    import sys
+
+    a = [write(tmp_path / "a" / f"{n}.txt", f"Title: Alpha {n}\n\nAlpha brief number {n} on sanctions policy {n}.\n")
+         for n in range(12)]
+    b = [write(tmp_path / "b" / f"{n}.txt", f"Title: Beta {n}\n\nBeta brief number {n} on trade policy {n}.\n")
+         for n in range(12)]
+    first = brief_exe("--index", os_index, "add", a[0], "--json")
+    assert first.exit_code == 0, first
+    tagged = first.json[0]["id"]
+    cmd = [sys.executable, "-m", "brieftool", "--index", os_index]
+    procs = [subprocess.Popen(cmd + ["add", str(tmp_path / "a")], stdout=subprocess.PIPE, stderr=subprocess.PIPE),
+             subprocess.Popen(cmd + ["add", str(tmp_path / "b")], stdout=subprocess.PIPE, stderr=subprocess.PIPE),
+             subprocess.Popen(cmd + ["tag", tagged, "+both"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outs
+    r = brief_exe("--index", os_index, "list", "--limit", "0", "--json")
+    titles = sorted(x["title"] for x in r.json)
+    assert titles == sorted([f"Alpha {n}" for n in range(12)] + [f"Beta {n}" for n in range(12)])
+    assert "both" in brief_exe("--index", os_index, "show", tagged, "--json").json["tags"]
+
+
+def test_three_nodes_survive_losing_one(tmp_path, monkeypatch, opensearch_cluster):
+    """3 nodes, 1 replica: SIGKILL (by its pid) of a node holding a copy of the index, while a
+    reader loops on search and count: every answer has the same totals, nothing added before the
+    kill is lost, and the cluster still takes a new brief."""
+    import json
+    import subprocess
+    import sys
+    import threading
+    import time
+    import urllib.request
+
+    from conftest import ROOT
+
+    from brieftool import ingest, search
+    from brieftool.engine import open_archive
+
+    url, d = opensearch_cluster
+    script = ROOT / "scripts" / "opensearch"
+    get = lambda path: json.loads(urllib.request.urlopen(url + path, timeout=70).read())  # noqa: E731
+    monkeypatch.setenv("BRIEF_OPENSEARCH_REPLICAS", "1")
+    loc = "opensearch://" + url.split("://", 1)[1] + "/briefs"
+    archive = open_archive(loc, create=True)
+    paths = [write(tmp_path / "in" / f"{n}.txt", f"Title: Brief {n}\n\nSanctions brief {n} about policy.\n")
+             for n in range(30)]
+    res = ingest.add_paths(archive, [str(x) for x in paths])
+    assert sum(r.status == "added" for r in res) == 30
+    assert get("/_cluster/health/briefs?wait_for_status=green&timeout=60s")["status"] == "green"
+    shards = get("/_cat/shards/briefs?format=json")
+    assert sorted(s["prirep"] for s in shards) == ["p", "r"] and {s["state"] for s in shards} == {"STARTED"}
+    # the reader talks to node0: kill the other node holding a copy (the primary when node0 has none)
+    holders = sorted((s["prirep"], s["node"]) for s in shards if s["node"] != "node0")
+    victim = int(holders[0][1][4:])
+    answers, errors, stop = [], [], threading.Event()
+
+    def read():
+        a = open_archive(loc)
+        while not stop.is_set():
+            try:
+                answers.append((search.search(a, "sanctions", limit=5).total, a.count()))
+            except Exception as e:  # noqa: BLE001 - every failure is reported by the test
+                errors.append(repr(e))
+            time.sleep(0.25)
+
+    t = threading.Thread(target=read)
+    t.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(answers) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        before = len(answers)
+        k = subprocess.run([sys.executable, str(script), "kill-node", str(victim), "--dir", d])
+        assert k.returncode == 0
+        deadline = time.monotonic() + 30
+        while get("/_cluster/health")["number_of_nodes"] != 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert get("/_cluster/health")["number_of_nodes"] == 2  # the node is really gone
+        time.sleep(3)
+    finally:
+        stop.set()
+        t.join(60)
+    assert errors == [] and before >= 3 and len(answers) >= before + 8, (errors, answers)
+    assert set(answers) == {(30, 30)}
+    after = open_archive(loc)
+    assert sorted(b.title for b in after.records()) == sorted(f"Brief {n}" for n in range(30))
+    extra = write(tmp_path / "in2" / "x.txt", "Title: After the kill\n\nSanctions brief written after.\n")
+    assert [r.status for r in ingest.add_paths(after, [str(extra)])] == ["added"]
+    assert search.search(after, "sanctions", limit=5).total == 31

@@ -60,8 +60,9 @@ def supports(archive) -> bool:
 
 def require_local(archive) -> None:
     if not supports(archive):
-        raise BriefError(f"semantic search needs a local archive folder; {archive.path} is not one "
-                         "(use --mode lexical)")
+        where = getattr(archive, "path", None) or getattr(archive, "location", "this archive")
+        raise BriefError(f"semantic search needs a local archive folder; {where} is not one: it keeps no "
+                         "vectors (use --mode lexical)")
 
 
 def vectors_dir(root) -> Path:
