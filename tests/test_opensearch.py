@@ -131,8 +131,13 @@ def test_export_import_round_trip_is_lossless(cli, both, tmp_path, os_index):
     assert any('"kept"' in line for line in rows(middle))
 
 
-def test_clear_errors(cli, opensearch_url, tmp_path):
+def test_clear_errors(cli, opensearch_url, tmp_path, os_index):
     host = opensearch_url.split("://", 1)[1]
+    assert cli("--index", os_index, "add", write(tmp_path / "a.txt", "Title: A\n\nSanctions.\n")).exit_code == 0
+    for mode in ("hybrid", "semantic"):  # OpenSearch keeps no vectors: one line naming the index
+        r = cli("--index", os_index, "search", "--mode", mode, "sanctions")
+        assert r.exit_code == 1 and r.stdout == "" and r.stderr.count("\n") == 1, r
+        assert f"{os_index} is not one: it keeps no vectors (use --mode lexical)" in r.stderr, r
     r = cli("--index", f"opensearch://{host}/no-such-index", "list")
     assert r.exit_code == 1 and "no archive at opensearch://" in r.stderr and "\n" == r.stderr[-1]
     r = cli("--index", "opensearch://127.0.0.1:1/briefs", "list")
