@@ -7,27 +7,22 @@ from __future__ import annotations
 import pytest
 
 from conftest import write
-from test_query import BRIEFS
+from test_query import (BOOLEANS, BRIEFS, DATE_QUERIES, FIELD_VALUES, MALFORMED, PREFIX_AND_FUZZY,
+                        WITH_OPTIONS)
 
 pytestmark = pytest.mark.opensearch
 
-# Queries of the query-language tables (tests/test_query.py) whose answers must be the same set
-# of briefs on both engines.
-PARITY = [
-    "sanctions relief", "SANCTIONS Relief", "sanction", '"maximum pressure"', '"pressure maximum"',
-    'tag:"North Korea"', "tag:iran", "tags:IRAN", "author:ha", 'author:"mathew ha"', "Author:DOE",
-    "author:roe", "title:kim", "title:pressure", "body:pressure", 'type:"policy brief"', "type:analysis",
-    "org:fdd", "org:brookings", 'org:"cato institute"', 'ORG:"Foundation for Defense of Democracies"',
-    "date:2019", "date:2019-04", "date:2019-04-17", 'date:"April 17, 2019"', "date:2019..2020",
-    "date:2019-12..", "date:..2019-03", "date:2019-03-02..2019-04-17", "date:2019-12-31..2019-12-31",
-    "tariffs OR enrichment", "sanctions AND tariffs", "sanctions NOT relief", "sanctions -relief",
-    "sanctions -tag:draft -tag:trade", 'sanctions -tag:"north korea"', "NOT sanctions", "-sanctions -seas",
-    "(iran OR venezuela) sanctions", "sanctions iran OR venezuela", "(tag:iran OR tag:trade) author:roe",
-    "tag:sanctions (date:2019-04 OR date:2019-12)", "pyongyang AND (kim OR accusations) NOT tag:sanctions",
-    "and", "summ*", "sanctions*", "negotiat*", "tag:north*", "title:adapt*", "author:mat*", "tarifs~",
-    "pyongyng~", "sanctons~", "diplomcy~1", "author:mathw~", "tag:venezuelo~",
-    "what did critics say about sanctions relief for iran",
-]
+# The query-language tables of tests/test_query.py, each with the order its test sorts by: on
+# both engines the same briefs (ids and fields) in that order, and the table's own answer.
+TABLES = [(q, want, "date") for q, want in FIELD_VALUES + DATE_QUERIES] + \
+         [(q, want, "title") for q, want in BOOLEANS] + \
+         [(q, sorted(want, key=lambda n: BRIEFS[n].split("\n", 1)[0][7:].casefold()), "title")
+          for q, want in PREFIX_AND_FUZZY]
+# Queries ranked by relevance (test_query's words, stemming, phrases, typographic quotes, stop
+# words, a question): the same set on both engines, and sorted by date the same order.
+RANKED = ["sanctions relief", "SANCTIONS Relief", "sanction", '"maximum pressure"', '"pressure maximum"',
+          "\u201cmaximum pressure\u201d", "the of", "diplomacy", "Pyongyang sanctions", "kim OR seas",
+          "what did critics say about sanctions relief for iran", "how does north korea evade sanctions"]
 
 
 SKIP_KEYS = ("score", "snippet", "added")  # the engine's own scores and snippets; the two adds' times
@@ -60,22 +55,63 @@ def both(cli, tmp_path, os_index):
     return str(folder), os_index, {p.stem: x["id"] for p, x in zip(paths, a.json)}
 
 
-def test_same_answers_on_both_engines(cli, both):
+def _rows(r) -> list[dict]:
+    assert r.exit_code == 0, r
+    return r.json
+
+
+def test_query_tables_on_both_engines(cli, both):
     folder, remote, fx = both
+    name = {v: k for k, v in fx.items()}
     differ = []
-    for q in PARITY:
-        w = _ids(cli("--index", folder, "search", "--limit", "0", "--json", "--", q))
-        o = _ids(cli("--index", remote, "search", "--limit", "0", "--json", "--", q))
-        if set(w) != set(o):
-            differ.append((q, sorted(w), sorted(o)))
-        # sorted by date, the order is the same too
+    for q, want, sort in TABLES:
+        args = ("search", "--sort", sort, "--limit", "0", "--json", "--", q)
+        w, o = _rows(cli("--index", folder, *args)), _rows(cli("--index", remote, *args))
+        if [name[x["id"]] for x in o] != want or _plain(w, ordered=True) != _plain(o, ordered=True):
+            differ.append((q, sort, want, [name[x["id"]] for x in w], [name[x["id"]] for x in o]))
+    for q, opts, want in WITH_OPTIONS:
+        args = ("search", *opts, "--limit", "0", "--json", "--", q)
+        w, o = _rows(cli("--index", folder, *args)), _rows(cli("--index", remote, *args))
+        if [name[x["id"]] for x in o] != want or _plain(w) != _plain(o):
+            differ.append((q, opts, want, [name[x["id"]] for x in w], [name[x["id"]] for x in o]))
+    for q in (*RANKED, f"id:{fx['trade'][:4]}", f"ID:{fx['trade'].upper()}"):
+        w = _rows(cli("--index", folder, "search", "--limit", "0", "--json", "--", q))
+        o = _rows(cli("--index", remote, "search", "--limit", "0", "--json", "--", q))
+        if _plain(w) != _plain(o):  # the same set, the same fields; ranks are each engine's own
+            differ.append((q, "relevance", sorted(name[x["id"]] for x in w), sorted(name[x["id"]] for x in o)))
         wd = _ids(cli("--index", folder, "search", "--sort", "date", "--limit", "0", "--json", "--", q))
         od = _ids(cli("--index", remote, "search", "--sort", "date", "--limit", "0", "--json", "--", q))
-        if set(w) == set(o) and wd != od:
-            differ.append((q + " (date order)", wd, od))
+        if wd != od:
+            differ.append((q, "date", wd, od))
     assert differ == []
-    # the answers are not all empty: the comparison is about something
-    assert len(_ids(cli("--index", remote, "search", "--limit", "0", "--json", "sanction"))) == 5
+    # the comparison is about something: most answers are neither empty nor everything
+    sizes = [len(want) for _, want, _ in TABLES]
+    assert len(TABLES) >= 50 and sum(0 < n < len(BRIEFS) for n in sizes) >= 45
+    assert {name[x] for x in _ids(cli("--index", remote, "search", "--limit", "0", "--json", "diplomacy"))} \
+        == {"nk2020"}  # diplomatic (nk) is another stem
+
+
+def test_malformed_queries_same_line_on_both_engines(cli, both):
+    folder, remote, fx = both
+    for q, message in MALFORMED:
+        w = cli("--index", folder, "search", "--", q)
+        o = cli("--index", remote, "search", "--", q)
+        assert w.exit_code == o.exit_code == 2 and o.stdout == "", (q, o)
+        assert o.stderr == w.stderr and message in o.stderr and o.stderr.count("\n") == 1, (q, w, o)
+
+
+def test_list_query_on_both_engines(cli, both):
+    folder, remote, fx = both
+    for args in (["list", "--query", "tag:sanctions -tag:iran"], ["list", "-q", "date:2019..", "--type", "analysis"],
+                 ["list", "-q", "sanctions relief", "--sort", "title"], ["list", "--query", "author:lima"],
+                 ["list", "--undated"], ["list", "--tag", "north korea", "--sort", "title", "--reverse"]):
+        w, o = cli("--index", folder, *args, "--json"), cli("--index", remote, *args, "--json")
+        assert w.exit_code == o.exit_code == 0, (args, w, o)
+        assert _plain(w.json, ordered=True) == _plain(o.json, ordered=True), args
+        w, o = cli("--index", folder, *args), cli("--index", remote, *args)
+        assert w.stdout == o.stdout, args  # the table people read, too
+    assert _ids(cli("--index", remote, "list", "--query", "tag:sanctions -tag:iran", "--json")) == \
+        [fx["venezuela"], fx["nk"]]
 
 
 def test_records_list_show_and_facets_match(cli, both):
@@ -91,23 +127,111 @@ def test_records_list_show_and_facets_match(cli, both):
     assert w == o and {"value": "Sanctions", "count": 3} in w["facets"]["tags"]
 
 
-def test_curation_on_both_engines(cli, both):
-    folder, remote, fx = both
-    for index in (folder, remote):
-        assert cli("--index", index, "tag", fx["iran"], fx["nk"], "+reviewed", "-sanctions").exit_code == 0
-        assert cli("--index", index, "edit", fx["trade"], "--title", "Tariffs, again").exit_code == 0
-        r = cli("--index", index, "rename-tag", "north korea", "DPRK")
-        assert r.exit_code == 0, r
-        assert cli("--index", index, "remove", fx["draft"], "--yes").exit_code == 0
-    for args in (["list", "--json"], ["search", "tag:reviewed", "--json"], ["search", "tag:dprk", "--json"],
-                 ["tags", "--json"]):
+# Curation steps (the forms of tests/test_curate.py), run in order on the five briefs of
+# test_curate in both engines; ``{name}`` is that brief's id. Every step must give the same exit
+# status, messages and lines on both, and afterwards the same records.
+CURATION = [
+    ["tag", "{sanctions}", "{trade}", "--add", "Reviewed", "--add", "Gulf states", "--remove", "iran"],
+    ["tag", "{korea}", "+north korea", "-dprk", "--json"],
+    ["tag", "{korea}", "+NORTH KOREA"],  # already there: unchanged
+    ["tag", "zzzzzzz", "{seas}", "+x"],  # an unknown id: one line, the good id still tagged
+    ["tag", "--author", "jane roe", "--since", "2019", "--until", "2019", "--add", "jr19", "--yes"],
+    ["tag", "--tag", "sanctions", "--type", "policy brief", "--add", "pb-sanctions", "--yes"],
+    ["tag", "--org", "fdd", "--add", "fdd", "--yes"],
+    ["tag", "--query", "date:2019", "--add", "y2019", "--yes", "--json"],
+    ["tag", "--query", 'tag:"north korea" OR tag:climate', "--add", "Korea", "--yes"],
+    ["tag", "--query", "relief", "--add", "relief", "--dry-run"],
+    ["tag", "--query", "zyzzyva", "--add", "x", "--yes"],
+    ["edit", "{trade}", "--title", "Tariffs,  again", "--author", "A. One", "--author", "B. Two",
+     "--date", "March 3, 2021", "--type", "Testimony", "--org", "Cato Institute (CATO)"],
+    ["edit", "{sanctions}", "--add-author", "John Doe", "--add-author", "jane roe"],
+    ["edit", "{seas}", "--clear", "date", "--clear", "tags", "--json"],
+    ["edit", "{trade}", "--title", "Tariffs, again"],  # nothing to change
+    ["edit", "zzzzzzz", "--title", "x"],
+    ["rename-tag", "sanctions", "Sanctions policy"],
+    ["rename-tag", "korea", "North Korea"],  # merged into the existing tag
+    ["rename-tag", "NORTH KOREA", "North Korea"],  # respelled
+    ["rename-tag", "nope", "x"],
+    ["rename-tag", "Gulf states", "Gulf", "--dry-run"],
+    ["rename-author", "roe", "X"],  # whole names only
+    ["rename-author", "JANE ROE", "Jane Roe-Smith"],
+    ["rename-author", "john doe", "Ana Lima", "--json"],  # merged
+    ["remove", "{undated}", "--yes"],
+    ["reindex"],
+]
+
+
+@pytest.fixture
+def five_both(cli, tmp_path, os_index):
+    from test_curate import TEXTS
+
+    paths = [write(tmp_path / "in" / f"{name}.txt", text) for name, text in TEXTS.items()]
+    folder = tmp_path / "w"
+    for index in (folder, os_index):
+        assert cli("--index", index, "add", *paths).exit_code == 0
+    by_title = {text.split("\n", 1)[0][7:]: name for name, text in TEXTS.items()}
+    rows = cli("--index", folder, "list", "--json").json
+    assert sorted(x["id"] for x in rows) == sorted(x["id"] for x in cli("--index", os_index, "list", "--json").json)
+    return str(folder), os_index, {by_title[x["title"]]: x["id"] for x in rows}
+
+
+def _lines(text: str) -> list[str]:
+    return sorted(text.splitlines())  # the order of the changed briefs is each engine's own
+
+
+def test_curation_table_on_both_engines(cli, five_both):
+    folder, remote, fx = five_both
+    differ = []
+    for step in CURATION:
+        args = [a.format(**fx) for a in step]
         w, o = cli("--index", folder, *args), cli("--index", remote, *args)
-        assert w.exit_code == o.exit_code == 0, (w, o)
-        assert _plain(w.json) == _plain(o.json), args
-    shown = cli("--index", remote, "show", fx["iran"], "--json").json
-    assert shown["tags"] == ["Iran", "reviewed"] and "sanctions" not in [t.lower() for t in shown["tags"]]
-    assert cli("--index", remote, "show", fx["trade"], "--json").json["title"] == "Tariffs, again"
-    assert cli("--index", remote, "show", fx["draft"]).exit_code != 0
+        same_out = (_plain(w.json) == _plain(o.json)) if "--json" in args and w.stdout else \
+            _lines(w.stdout) == _lines(o.stdout)
+        if (w.exit_code, w.stderr.replace(folder, "ARCHIVE")) != (o.exit_code, o.stderr.replace(remote, "ARCHIVE")) \
+                or not same_out:
+            differ.append((step, w, o))
+        wl, ol = cli("--index", folder, "list", "--json").json, cli("--index", remote, "list", "--json").json
+        # the same records, newest first (briefs of one date, or undated, in each engine's own order)
+        if _plain(wl) != _plain(ol) or [x["date"] for x in wl] != [x["date"] for x in ol]:
+            differ.append((step, "list", wl, ol))
+        for view in (["tags", "--json"], ["authors", "--json"], ["orgs", "--json"]):
+            wv, ov = cli("--index", folder, *view), cli("--index", remote, *view)
+            if wv.json != ov.json:
+                differ.append((step, view, wv.json, ov.json))
+    assert differ == []
+    # and the steps did what they say (on OpenSearch)
+    show = lambda n: cli("--index", remote, "show", fx[n], "--json").json  # noqa: E731
+    assert show("trade")["title"] == "Tariffs, again" and show("trade")["authors"] == ["A. One", "B. Two"]
+    assert show("trade")["date"] == "2021-03-03" and show("trade")["organization"] == "Cato Institute"
+    assert show("sanctions")["authors"] == ["Jane Roe-Smith", "Ana Lima"]
+    assert "Sanctions policy" in show("sanctions")["tags"] and "Iran" not in show("sanctions")["tags"]
+    assert show("seas")["date"] is None and show("seas")["tags"] == []
+    assert cli("--index", remote, "show", fx["undated"]).exit_code != 0
+    assert cli("--index", remote, "authors", "--json").json == [
+        {"name": "Ana Lima", "count": 3}, {"name": "A. One", "count": 1}, {"name": "B. Two", "count": 1},
+        {"name": "Jane Roe-Smith", "count": 1}]
+    tags = {t["name"]: t["count"] for t in cli("--index", remote, "tags", "--json").json}
+    assert tags["North Korea"] == 1 and "Korea" not in tags and "DPRK" not in tags and tags["jr19"] == 2
+    assert tags["Sanctions policy"] == 2 and "Sanctions" not in tags and "Iran" not in tags
+
+
+def test_similar_on_both_engines(cli, both):
+    """`similar` searches for the brief's key terms, weighed alike on both engines: the same
+    nearest brief for every brief, and mostly the same next ones."""
+    folder, remote, fx = both
+    name = {v: k for k, v in fx.items()}
+    nonempty = 0
+    for n, bid in fx.items():
+        w = [name[x] for x in _ids(cli("--index", folder, "similar", bid, "--limit", "0", "--json"))]
+        o = [name[x] for x in _ids(cli("--index", remote, "similar", bid, "--limit", "0", "--json"))]
+        assert n not in w + o
+        assert w[:1] == o[:1], (n, w, o)
+        assert len(set(w[:3]) & set(o[:3])) >= min(3, len(w), len(o)) - 1, (n, w, o)
+        nonempty += bool(w)
+    assert nonempty >= 5
+    assert _ids(cli("--index", remote, "similar", fx["iran"], "--json"))[0] == fx["nk"]  # sanctions relief, pressure
+    r = cli("--index", remote, "similar", fx["iran"])
+    assert r.exit_code == 0 and r.stdout.startswith("4 briefs like") and "relief" in r.stdout + r.stderr
 
 
 def test_export_import_round_trip_is_lossless(cli, both, tmp_path, os_index):
@@ -129,6 +253,40 @@ def test_export_import_round_trip_is_lossless(cli, both, tmp_path, os_index):
     assert len(rows(first)) == len(BRIEFS)
     assert rows(first) == rows(middle) == rows(last)
     assert any('"kept"' in line for line in rows(middle))
+
+
+def test_check_and_reindex_on_opensearch(cli, both):
+    """check reads every document; a document whose search fields no longer match its record
+    (written by hand, or by an older brief) is a problem that reindex repairs in place; a record
+    whose text does not match its sha256 is reported and dropped only with --drop-bad."""
+    from opensearchpy import OpenSearch
+
+    folder, remote, fx = both
+    r = cli("--index", remote, "check")
+    assert r.exit_code == 0 and r.stdout.splitlines()[0] == f"archive {remote}: format 1, 7 briefs", r
+    host, index = remote.split("://", 1)[1].split("/")
+    c = OpenSearch(hosts=[f"http://{host}"])
+    c.update(index=index, id=fx["iran"], body={"doc": {"tag": ["Elsewhere"]}}, refresh=True)
+    assert _ids(cli("--index", remote, "search", "tag:iran", "--json")) == []  # the index is off its record
+    r = cli("--index", remote, "check")
+    assert r.exit_code == 1 and "problem: 1 brief(s) have search fields that differ from their records" in r.stdout
+    r = cli("--index", remote, "reindex")
+    assert r.exit_code == 0, r
+    assert _ids(cli("--index", remote, "search", "tag:iran", "--json")) == [fx["iran"]]
+    assert cli("--index", remote, "check").exit_code == 0
+    # a damaged record: its text no longer matches its sha256
+    doc = c.get(index=index, id=fx["draft"])["_source"]
+    doc["rec"]["text"] = doc["rec"]["text"].replace("Notes", "Nodes")
+    c.index(index=index, id=fx["draft"], body=doc, refresh=True)
+    r = cli("--index", remote, "check")
+    assert r.exit_code == 1 and f"problem: brief {fx['draft']}: cannot be read" in r.stdout and "sha256" in r.stdout
+    r = cli("--index", remote, "reindex")
+    assert r.exit_code == 1 and "1 record(s) cannot be read" in r.stderr and "nothing was changed" in r.stderr
+    assert cli("--index", remote, "show", fx["draft"]).exit_code == 0
+    r = cli("--index", remote, "reindex", "--drop-bad")
+    assert r.exit_code == 0 and f"dropped: record {fx['draft']!r} cannot be read" in r.stderr, r
+    assert cli("--index", remote, "check").exit_code == 0
+    assert sorted(_ids(cli("--index", remote, "list", "--json"))) == sorted(v for k, v in fx.items() if k != "draft")
 
 
 def test_clear_errors(cli, opensearch_url, tmp_path, os_index):

@@ -126,7 +126,7 @@ def test_typographic_quotes_are_quotes(cli, fx):
 
 
 # -- fields -----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("query, expected", [
+FIELD_VALUES = [
     ('tag:"North Korea"', ["nk2020", "nk"]),
     ('TAG:"north korea"', ["nk2020", "nk"]),
     ("tag:iran", ["iran"]),
@@ -144,7 +144,10 @@ def test_typographic_quotes_are_quotes(cli, fx):
     ("org:brookings", ["climate", "nk2020"]),
     ('org:"cato institute"', ["venezuela", "trade"]),
     ('ORG:"Foundation for Defense of Democracies"', ["iran", "nk"]),
-])
+]
+
+
+@pytest.mark.parametrize("query, expected", FIELD_VALUES)
 def test_field_values(cli, fx, query, expected):
     assert found(cli, fx, query, "--sort", "date") == expected
 
@@ -155,7 +158,7 @@ def test_id_field_takes_a_prefix(cli, fx):
 
 
 # -- dates ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("query, expected", [
+DATE_QUERIES = [
     ("date:2019", ["venezuela", "iran", "nk"]),
     ("date:2019-04", ["iran"]),
     ("date:2019-4", ["iran"]),
@@ -166,7 +169,10 @@ def test_id_field_takes_a_prefix(cli, fx):
     ("date:..2019-03", ["nk", "trade"]),
     ("date:2019-03-02..2019-04-17", ["iran", "nk"]),  # both ends inclusive
     ("date:2019-12-31..2019-12-31", ["venezuela"]),
-])
+]
+
+
+@pytest.mark.parametrize("query, expected", DATE_QUERIES)
 def test_dates_are_whole_periods(cli, fx, query, expected):
     assert found(cli, fx, query, "--sort", "date") == expected
 
@@ -178,7 +184,7 @@ def test_date_query_equals_since_until_options(cli, fx):
 
 
 # -- booleans, exclusion, grouping ------------------------------------------------------------------
-@pytest.mark.parametrize("query, expected", [
+BOOLEANS = [
     ("tariffs OR enrichment", ["iran", "trade"]),
     ("sanctions AND tariffs", ["trade"]),
     ("sanctions NOT relief", ["draft", "venezuela", "trade"]),
@@ -193,13 +199,16 @@ def test_date_query_equals_since_until_options(cli, fx):
     ("tag:sanctions (date:2019-04 OR date:2019-12)", ["venezuela", "iran"]),
     ("pyongyang AND (kim OR accusations) NOT tag:sanctions", ["nk2020"]),
     ("and", []),  # a lowercase and is a word (a stop word: nothing to find)
-])
+]
+
+
+@pytest.mark.parametrize("query, expected", BOOLEANS)
 def test_booleans(cli, fx, query, expected):
     assert found(cli, fx, query, "--sort", "title") == expected
 
 
 # -- prefix and near spellings ----------------------------------------------------------------------
-@pytest.mark.parametrize("query, expected", [
+PREFIX_AND_FUZZY = [
     ("summ*", ["nk2020"]),  # summitry, summit
     ("sanctions*", ["draft", "nk", "venezuela", "iran", "trade"]),  # sanctions* = sanction*
     ("negotiat*", ["nk2020"]),  # Negotiators: stem "negoti", shorter than the prefix
@@ -214,19 +223,28 @@ def test_booleans(cli, fx, query, expected):
     ("diplomcy~2", ["nk", "nk2020"]),  # diplomacy, diplomatic
     ("author:mathw~", ["nk2020", "nk"]),
     ("tag:venezuelo~", ["venezuela"]),
-])
+]
+
+
+@pytest.mark.parametrize("query, expected", PREFIX_AND_FUZZY)
 def test_prefix_and_fuzzy(cli, fx, query, expected):
     got = found(cli, fx, query, "--sort", "title")
     assert got == sorted(expected, key=lambda n: BRIEFS[n].split("\n", 1)[0][7:].casefold())
 
 
 # -- the options are ANDed with the query -----------------------------------------------------------
+WITH_OPTIONS = [  # (query, options, the briefs found)
+    ("sanctions", ("--tag", "iran"), ["iran"]),
+    ("date:2019", ("--author", "roe"), ["iran"]),
+    ("tag:sanctions", ("--org", "cato"), ["venezuela"]),
+    ("sanctions", ("--type", "analysis"), ["venezuela"]),
+    ("tag:iran", ("--since", "2020"), []),
+]
+
+
 def test_options_and_query_combined(cli, fx):
-    assert found(cli, fx, "sanctions", "--tag", "iran") == ["iran"]
-    assert found(cli, fx, "date:2019", "--author", "roe") == ["iran"]
-    assert found(cli, fx, "tag:sanctions", "--org", "cato") == ["venezuela"]
-    assert found(cli, fx, "sanctions", "--type", "analysis") == ["venezuela"]
-    assert found(cli, fx, "tag:iran", "--since", "2020") == []
+    for query, opts, expected in WITH_OPTIONS:
+        assert found(cli, fx, query, *opts) == expected, (query, opts)
 
 
 def test_list_query_filters_with_the_same_syntax(cli, fx):

@@ -222,6 +222,9 @@ def _c(node) -> dict:
         return {"range": {node.field: r}} if r else {"exists": {"field": node.field}}
     if isinstance(node, T.Missing):
         return {"bool": {"must_not": [{"exists": {"field": node.field}}]}}
+    if isinstance(node, T.Like) and node.terms:  # the brief's key terms, as the Whoosh engine weighs them
+        return _any([{"term": {f: {"value": w, "boost": wt * _boost(f)}}} for w, wt in node.terms
+                     for f in ("body", "title")])
     if isinstance(node, T.Like):
         return {"more_like_this": {"fields": ["title", "body"], "like": [{"_id": node.brief_id}],
                                    "min_term_freq": 1, "min_doc_freq": 1, "max_query_terms": SIMILAR_TERMS,
@@ -343,9 +346,40 @@ class OpenSearchReader(base.Reader):
         source = self.a._get(brief_id)
         if source is None:
             return None
-        if not f"{source.title}\n{source.body}".strip():
+        text = f"{source.title}\n{source.body}"
+        if not text.strip():
             return source, [], None
-        return source, [], T.Like(brief_id)
+        kts = self.key_terms(text)
+        if not kts:
+            return source, [], T.Like(brief_id)  # no statistics: the engine's more_like_this
+        return source, [w for w, _ in kts], T.Like(brief_id, tuple(kts))
+
+    def key_terms(self, text: str, n: int = SIMILAR_TERMS) -> list[tuple[str, float]]:
+        """The ``n`` most telling terms of ``text`` (as the body analyzer cuts it), weighed by the
+        Bo1 model against the archive's term statistics, normalized as the Whoosh engine does
+        (whoosh.classify.Expander), so that `similar` searches for the same terms on both engines."""
+        import math
+
+        r = self.a._call(self.c.termvectors, index=self.index,
+                         body={"doc": {"body": text}, "fields": ["body"], "term_statistics": True,
+                               "field_statistics": True, "positions": False, "offsets": False})
+        terms = (r.get("term_vectors") or {}).get("body", {}).get("terms") or {}
+        n_docs = max(1, self.a.count())
+        scored, maxweight = [], 0.0
+        for word, st in terms.items():
+            cf = st.get("ttf") or 0
+            if cf <= 0:
+                continue  # not in the archive
+            f = cf / n_docs
+            score = st.get("term_freq", 1) * math.log((1.0 + f) / f, 2) + math.log(1.0 + f, 2)
+            maxweight = max(maxweight, score)
+            scored.append((score, word))
+        if not scored:
+            return []
+        f = maxweight / n_docs
+        norm = (maxweight * math.log((1.0 + f) / f) + math.log(1.0 + f)) / math.log(2.0)
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        return [(w, sc / norm) for sc, w in scored[:n]]
 
     def ids_with(self, kind: str, key: str) -> list[str]:
         attr = base.NAME_KINDS[kind]
@@ -654,40 +688,127 @@ class OpenSearchArchive(base.Archive):
         r = self._call(self.client.indices.stats, index=self.index, metric="store")
         return int(r["_all"]["primaries"]["store"]["size_in_bytes"])
 
-    def reindex(self, *, drop_bad: bool = False, lock_timeout: float = 30.0, on_wait=None, on_progress=None):
-        """Write every record again (documents get the current mapping's fields)."""
-        from ..maintain import ReindexResult
+    def _scan_versions(self) -> Iterator[dict]:
+        """Every document with its ``_id``, ``_seq_no`` and ``_primary_term``."""
+        try:
+            yield from helpers.scan(self.client, index=self.index, preserve_order=False, size=500, scroll="2m",
+                                    query={"query": {"match_all": {}}, "seq_no_primary_term": True})
+        except opensearchpy.ConnectionError as e:
+            raise BriefError(f"OpenSearch at {self.location} is unreachable ({_reason(e)})") from None
 
+    def _mapping_gaps(self) -> list[str]:
+        """Fields of this brief's mapping that the index lacks or types differently."""
+        m = self._call(self.client.indices.get_mapping, index=self.index)
+        have = next(iter(m.values()), {}).get("mappings", {}).get("properties", {})
+        return [f"{k} ({v.get('type', 'object')})" for k, v in MAPPING["properties"].items()
+                if have.get(k, {}).get("type", "object") != v.get("type", "object")]
+
+    def _analysis_differs(self) -> bool:
+        st = self._call(self.client.indices.get_settings, index=self.index)
+        analysis = next(iter(st.values()), {}).get("settings", {}).get("index", {}).get("analysis", {})
+
+        def norm(x):  # the settings API returns every value as a string
+            if isinstance(x, dict):
+                return {k: norm(v) for k, v in x.items()}
+            if isinstance(x, list):
+                return [norm(v) for v in x]
+            return str(x).lower()
+
+        return norm(analysis) != norm(SETTINGS["analysis"])
+
+    def reindex(self, *, drop_bad: bool = False, lock_timeout: float = 30.0, on_wait=None, on_progress=None):
+        """Bring the index in step with this brief, in place (no new index is built, nothing is
+        swapped): fields this brief's mapping adds are added to the index's mapping, and every
+        document whose search fields differ from what its stored record gives today is written
+        again from the record, each only over the version read (a brief changed meanwhile by
+        another writer was written by then and is left as it is). Records that cannot be read
+        stop it (nothing is changed) unless ``drop_bad``: then they are deleted. Analysis
+        settings (stop words, stemming) cannot change on an open index: a difference is an
+        error that says to export and import into a new index."""
+        from ..maintain import ReindexResult, record_from_json, record_to_json
+
+        if self._analysis_differs():
+            raise BriefError(f"{self.location} analyzes text differently from this brief (its analysis settings "
+                             "are older); export it and import into a new index: brief --index OLD export | "
+                             "brief --index NEW import -")
+        try:
+            self.client.indices.put_mapping(index=self.index, body={"properties": MAPPING["properties"]})
+        except opensearchpy.RequestError as e:
+            raise BriefError(f"{self.location}: the index cannot take this brief's mapping ({_reason(e)}); export "
+                             "it and import into a new index") from None
+        except opensearchpy.TransportError as e:
+            raise BriefError(f"OpenSearch at {self.location} failed: {_reason(e)}") from None
         res = ReindexResult()
-        errors: list[str] = []
-        with self.writer() as w:
-            for b in self.records(errors):
+        bad: list[tuple[str, str]] = []
+        w = OpenSearchWriter(self)
+        for h in self._scan_versions():
+            src, bid = h.get("_source") or {}, h["_id"]
+            res.briefs += 1
+            try:
+                b = doc_to_brief(src, bid)
+                record_from_json(record_to_json(b), strict=True)
+            except Exception as e:
+                bad.append((bid, f"record {bid!r} cannot be read ({type(e).__name__}: {str(e)[:120]})"))
+                continue
+            if on_progress:
+                on_progress(res.briefs)
+            if b.id != bid or brief_to_doc(b) != src:
+                w._versions[bid] = (h["_seq_no"], h["_primary_term"])
                 w.put(b)
-                res.briefs += 1
-                if on_progress:
-                    on_progress(res.briefs)
-            if errors and not drop_bad:
-                raise BriefError(f"{len(errors)} record(s) cannot be read ({errors[0]}); nothing was changed")
-        res.dropped = errors
+        if bad and not drop_bad:
+            raise BriefError(f"{len(bad)} record(s) cannot be read ({bad[0][1]}); nothing was changed")
+        for bid, _ in bad:
+            w.delete(bid)
+        res.dropped = [msg for _, msg in bad]
+        res.briefs -= len(bad)
+        with contextlib.suppress(base.Conflict):  # changed meanwhile: already written by a current brief
+            w.commit()
         return res
 
     @classmethod
     def check(cls, location):
+        """Verify without changing anything: the index's health, mapping and analysis settings;
+        every record complete, its text matching its sha256, its id its document's id, and its
+        search fields what the record gives (else `brief reindex` rewrites it); the count."""
         from ..maintain import CheckReport, record_from_json, record_to_json
 
         a = cls.open(location)
         rep = CheckReport(a.location, format=FORMAT_VERSION)
-        seen: dict[str, int] = {}
-        for src in a._scan({"match_all": {}}):
+        h = a._call(a.client.cluster.health, index=a.index)
+        if h.get("status") == "red":
+            rep.problems.append(f"the index is red: {h.get('unassigned_shards', '?')} shard(s) have no copy on any "
+                                "node (start the missing nodes)")
+        elif h.get("status") == "yellow":
+            rep.notes.append(f"the index is yellow: {h.get('unassigned_shards', '?')} replica(s) not assigned "
+                             "(fewer nodes than copies; searches still answer)")
+        gaps = a._mapping_gaps()
+        if gaps:
+            rep.problems.append(f"the index mapping lacks or types differently: {', '.join(gaps[:8])} "
+                                "(run brief reindex)")
+        if a._analysis_differs():
+            rep.problems.append("the index analyzes text differently from this brief: export it and import into a "
+                                "new index")
+        stale = 0
+        for hit in a._scan_versions():
+            src, bid = hit.get("_source") or {}, hit["_id"]
             rep.briefs += 1
-            bid = src.get("id")
             try:
-                b = doc_to_brief(src)
+                b = doc_to_brief(src, bid)
                 record_from_json(record_to_json(b), strict=True)
             except Exception as e:
-                rep.problems.append(f"brief {bid}: cannot be read ({type(e).__name__}: {e})")
+                if len(rep.problems) < 40:
+                    rep.problems.append(f"brief {bid}: cannot be read ({type(e).__name__}: {str(e)[:120]})")
                 continue
-            seen[bid] = seen.get(bid, 0) + 1
+            if src.get("id") != bid or (src.get("rec") or {}).get("id", bid) != bid:
+                rep.problems.append(f"brief {bid}: its record says id {src.get('id')!r} (run brief reindex)")
+            elif brief_to_doc(b) != src:
+                stale += 1
+        if stale:
+            rep.problems.append(f"{stale} brief(s) have search fields that differ from their records, so searches "
+                                "may miss them (run brief reindex)")
+        n = a.count()
+        if n != rep.briefs:
+            rep.problems.append(f"the index counts {n} briefs but {rep.briefs} could be read")
         return rep
 
 
