@@ -329,7 +329,7 @@ def test_two_writers_at_once(brief_exe, tmp_path, os_index):
 
 
 def test_three_nodes_survive_losing_one(tmp_path, monkeypatch, opensearch_cluster):
-    """3 nodes, 1 replica: SIGKILL (by its pid) of a node holding a copy of the index, while a
+    """3 nodes, 1 replica: SIGKILL (by its pid) of the node holding the primary copy, while a
     reader loops on search and count: every answer has the same totals, nothing added before the
     kill is lost, and the cluster still takes a new brief."""
     import json
@@ -338,6 +338,7 @@ def test_three_nodes_survive_losing_one(tmp_path, monkeypatch, opensearch_cluste
     import threading
     import time
     import urllib.request
+    from pathlib import Path
 
     from conftest import ROOT
 
@@ -357,9 +358,12 @@ def test_three_nodes_survive_losing_one(tmp_path, monkeypatch, opensearch_cluste
     assert get("/_cluster/health/briefs?wait_for_status=green&timeout=60s")["status"] == "green"
     shards = get("/_cat/shards/briefs?format=json")
     assert sorted(s["prirep"] for s in shards) == ["p", "r"] and {s["state"] for s in shards} == {"STARTED"}
-    # the reader talks to node0: kill the other node holding a copy (the primary when node0 has none)
-    holders = sorted((s["prirep"], s["node"]) for s in shards if s["node"] != "node0")
-    victim = int(holders[0][1][4:])
+    # kill the node holding the primary (its replica is promoted); the reader talks to another node
+    victim = int(next(s["node"] for s in shards if s["prirep"] == "p")[4:])
+    nodes = json.loads((Path(d) / "cluster.json").read_text())["nodes"]
+    reader_url = next(n["url"] for n in nodes if n["i"] != victim)
+    loc = "opensearch://" + reader_url.split("://", 1)[1] + "/briefs"
+    get = lambda path: json.loads(urllib.request.urlopen(reader_url + path, timeout=70).read())  # noqa: E731
     answers, errors, stop = [], [], threading.Event()
 
     def read():
@@ -390,6 +394,13 @@ def test_three_nodes_survive_losing_one(tmp_path, monkeypatch, opensearch_cluste
         t.join(60)
     assert errors == [] and before >= 3 and len(answers) >= before + 8, (errors, answers)
     assert set(answers) == {(30, 30)}
+    deadline = time.monotonic() + 30  # the replica became the primary, on a node still alive
+    while time.monotonic() < deadline and not any(
+            s["prirep"] == "p" and s["state"] == "STARTED" for s in get("/_cat/shards/briefs?format=json")):
+        time.sleep(0.5)
+    assert [s["node"] for s in get("/_cat/shards/briefs?format=json")
+            if s["prirep"] == "p" and s["state"] == "STARTED"] != [f"node{victim}"]
+    assert any(s["prirep"] == "p" and s["state"] == "STARTED" for s in get("/_cat/shards/briefs?format=json"))
     after = open_archive(loc)
     assert sorted(b.title for b in after.records()) == sorted(f"Brief {n}" for n in range(30))
     extra = write(tmp_path / "in2" / "x.txt", "Title: After the kill\n\nSanctions brief written after.\n")
