@@ -208,7 +208,8 @@ class Group:
 # -- bounds -------------------------------------------------------------------------------------
 # A query is typed by a person (or pasted by a script): these limits are far above any real
 # one and keep every query on a big archive within seconds (bench/abuse). Each error names its
-# limit. MAX_EXPANSION is applied by the engine, as it expands a prefix or near-spelling.
+# limit. The MAX_EXPANSION and MAX_QUERY_* limits are applied by the engine, as it expands a
+# prefix or near spelling (lower them here to try them on a small archive).
 MAX_QUERY_CHARS = 10_000  # characters in a query
 MAX_TERMS = 1_000  # words, phrases and field values
 MAX_WORD_CHARS = 200  # characters in one word or field value
@@ -216,6 +217,8 @@ MAX_DEPTH = 32  # parentheses and NOTs nested in one another
 MAX_PREFIXES = 50  # words ending in *
 MAX_FUZZY = 20  # words ending in ~
 MAX_EXPANSION = 2_000  # index words one prefix or near-spelling may stand for
+MAX_QUERY_EXPANSION = 5_000  # index words all prefixes and near spellings of one query stand for together
+MAX_QUERY_POSTINGS = 150_000  # times those words occur in the briefs (once per brief): what the search reads
 MAX_LOOSE_WORDS = 12  # words of the any-word fallback (the longest of a longer query: its cost grows per word)
 
 

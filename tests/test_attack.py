@@ -396,6 +396,49 @@ def test_a_prefix_that_stands_for_too_many_words_is_refused_naming_it(cli, tmp_p
     assert r.exit_code == 0, r
 
 
+def test_a_query_whose_prefixes_together_stand_for_too_many_words_is_refused(cli, tmp_path, monkeypatch):
+    """Each prefix within its own cap, but all of them together over the query's budget
+    (lowered here from 5,000 to 70): one line naming the total and the broadest terms. Three
+    commits, so the words are counted across segments (the union, not per segment)."""
+    from brieftool import query
+
+    monkeypatch.setattr(query, "MAX_QUERY_EXPANSION", 70)
+    for k in range(3):
+        d = tmp_path / f"in{k}"
+        for i in range(10 * k, 10 * k + 10):  # alpha0..alpha29, beta0..29, gamma0..29: 30 words each
+            write(d / f"b{i}.txt", brief_text(f"Brief {i}", f"alpha{i} beta{i} gamma{i} economy"))
+        assert cli("add", d).exit_code == 0
+    r = cli("search", "alpha* OR beta*")  # 60 words: within
+    assert r.exit_code == 0 and "30 briefs match" in r.stdout, r
+    r = cli("search", "alpha* OR beta* OR gamma*")  # 90 words
+    assert r.exit_code == 2, r
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+    assert ("its prefixes and near spellings stand for 90 different words together (the limit is 70); "
+            "the broadest: alpha* (30), beta* (30), gamma* (30)") in r.stderr, r.stderr
+    # near spellings count too: gamma1~1 is gamma0..gamma19 and gamma21 (a transposition): 21 words;
+    # with alpha* and beta* that is 81
+    r = cli("search", "alpha* OR beta* OR gamma1~1")
+    assert r.exit_code == 2 and "stand for 81 different words together" in r.stderr, r.stderr
+    assert "gamma1~1 (21)" in r.stderr, r.stderr
+    r = cli("search", "alpha* OR gamma1~1")  # 51: answered
+    assert r.exit_code == 0 and "30 briefs match" in r.stdout, r
+    r = cli("list", "--format", "ids", "--query", "beta2*")  # list is bounded the same way
+    assert r.exit_code == 0 and len(r.stdout.split()) == 11, r  # beta2, beta20..beta29
+    monkeypatch.setattr(query, "MAX_QUERY_EXPANSION", 10)
+    for args in (("list", "--query", "beta2*"), ("search", "beta2*"), ("search", "--json", "beta2*")):
+        r = cli(*args)
+        assert r.exit_code == 2 and "stand for 11 different words together (the limit is 10)" in r.stderr, (args, r)
+    # what the search reads: the words' postings (econ* is one word, economy, in all 30 briefs)
+    monkeypatch.setattr(query, "MAX_QUERY_EXPANSION", 5000)
+    monkeypatch.setattr(query, "MAX_QUERY_POSTINGS", 50)
+    r = cli("search", "econ* OR alpha1*")  # 30 + 11
+    assert r.exit_code == 0 and "30 briefs match" in r.stdout, r
+    r = cli("search", "alpha1* OR econ* OR beta*")
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1, r
+    assert ("stand for words that occur more than 50 times in the briefs (each word once per brief: the limit); "
+            "the broadest: beta* (30), econ* (30), alpha1* (11)") in r.stderr, r.stderr
+
+
 # == snapshots =======================================================================================
 def _segments(archive: Path) -> int:
     return len({f.split(".", 1)[0] for f in os.listdir(archive) if f.startswith("MAIN_") and "." in f

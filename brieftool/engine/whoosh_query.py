@@ -39,43 +39,144 @@ def _common_prefix(a: str, b: str) -> str:
     return a[:n]
 
 
+def _too_broad(what: str):
+    from ..models import UsageError
+    from ..query import MAX_EXPANSION
+
+    return UsageError(f"bad query: {what} stands for more than {MAX_EXPANSION:,} different words "
+                      "(the limit); make it longer or more exact")
+
+
 def _capped(btexts, what: str):
     """The index words a prefix or near-spelling stands for, at most ``MAX_EXPANSION`` of them:
     more is refused, naming the term (an Or of tens of thousands of words takes seconds)."""
-    from ..models import UsageError
     from ..query import MAX_EXPANSION
 
     for n, bt in enumerate(btexts, 1):
         if n > MAX_EXPANSION:
-            raise UsageError(f"bad query: {what} stands for more than {MAX_EXPANSION:,} different words "
-                             "(the limit); make it longer or more exact")
+            raise _too_broad(what)
         yield bt
 
 
-class CappedPrefix(Q.Prefix):
+class _Expanding:
+    """A prefix or near spelling: the words of the archive it stands for, found once per reader
+    (a segment's own words; for a reader of several segments, the union of theirs: Whoosh's own
+    search of a multi-segment reader for near spellings reads the whole word list) and kept, so
+    that counting them for the query's budget (:func:`check_expansion`), scoring, matching and
+    highlighting expand each term once. ``label`` is the term as the user wrote it."""
+
+    label = ""
+
+    def _own_btexts(self, ixreader):  # pragma: no cover - each subclass has its own
+        raise NotImplementedError
+
+    def words(self, ixreader) -> list:
+        cache = self.__dict__.setdefault("_words", {})
+        got = cache.get(id(ixreader))
+        if got is None:
+            from ..query import MAX_EXPANSION
+
+            leaves = ixreader.leaf_readers()
+            if len(leaves) == 1 and leaves[0][0] is ixreader:  # one segment
+                words = list(_capped(self._own_btexts(ixreader), self.label))
+            else:
+                seen: set = set()
+                for leaf, _ in leaves:
+                    seen.update(self.words(leaf))
+                    if len(seen) > MAX_EXPANSION:
+                        raise _too_broad(self.label)
+                words = sorted(seen)
+            got = cache[id(ixreader)] = (ixreader, words)  # the reader kept: its id stays its own
+        return got[1]
+
     def _btexts(self, ixreader):
-        return _capped(super()._btexts(ixreader), f"{self.text}*")
+        return iter(self.words(ixreader))
 
 
-class CappedFuzzy(Q.FuzzyTerm):
-    def _btexts(self, ixreader):
-        return _capped(super()._btexts(ixreader), f"{self.text}~{self.maxdist}")
+class CappedPrefix(_Expanding, Q.Prefix):
+    @property
+    def label(self):
+        return f"{self.text}*"
+
+    def _own_btexts(self, ixreader):
+        return Q.Prefix._btexts(self, ixreader)
 
 
-class StemPrefix(Q.Prefix):
+class CappedFuzzy(_Expanding, Q.FuzzyTerm):
+    @property
+    def label(self):
+        return f"{self.text}~{self.maxdist}"
+
+    def _own_btexts(self, ixreader):
+        return Q.FuzzyTerm._btexts(self, ixreader)
+
+
+class StemPrefix(_Expanding, Q.Prefix):
     """``prefix*`` over stemmed terms: the terms that start with the prefix, and the terms
     that the prefix itself starts with, down to three characters shorter (``immigra*`` also
     matches ``immigr``, the stem of immigration and immigrants)."""
 
-    def _btexts(self, ixreader):
-        return _capped(self._stem_btexts(ixreader), f"{self.text}*")
+    @property
+    def label(self):
+        return f"{self.text}*"
 
-    def _stem_btexts(self, ixreader):
+    def _own_btexts(self, ixreader):
         yield from ixreader.expand_prefix(self.fieldname, self.text)
         p = self.text
         for k in range(max(4, len(p) - 3), len(p)):
             if (self.fieldname, p[:k]) in ixreader:
                 yield p[:k].encode("utf-8")
+
+
+def _expanding(q) -> list:
+    """The prefixes and near spellings of a Whoosh query, in the order they were written."""
+    out, todo = [], [q]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, _Expanding):
+            out.append(x)
+        elif isinstance(x, Q.Query):
+            todo.extend(reversed(list(x.children())))
+    return out
+
+
+def check_expansion(queries, ixreader) -> None:
+    """Refuse a query whose prefixes and near spellings, together, stand for more than
+    ``MAX_QUERY_EXPANSION`` words of the archive, or for words that occur more than
+    ``MAX_QUERY_POSTINGS`` times in the briefs (each word counted once per brief: the posting
+    lists the search would read, which is what it costs; each term is capped alone too,
+    ``MAX_EXPANSION``). Fifty two-letter prefixes on 20,000 briefs stand for 6,500 words with
+    1.8 million postings: over a minute. One line, naming the broadest terms. The words found
+    are kept for the search itself."""
+    from ..models import UsageError
+    from ..query import MAX_QUERY_EXPANSION, MAX_QUERY_POSTINGS
+
+    words: dict[str, set] = {}
+    for q in queries:
+        for x in _expanding(q):
+            words.setdefault(x.label, set()).update(x.words(ixreader))  # title and body: one term
+    total = sum(len(w) for w in words.values())
+    if total > MAX_QUERY_EXPANSION:
+        broad = sorted(words.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        names = ", ".join(f"{k} ({len(w):,})" for k, w in broad[:3])
+        raise UsageError(f"bad query: its prefixes and near spellings stand for {total:,} different words "
+                         f"together (the limit is {MAX_QUERY_EXPANSION:,}); the broadest: {names}; "
+                         "make them longer or fewer")
+    leaves = [r for r, _ in ixreader.leaf_readers()]
+    places: dict[str, int] = {}
+    n = 0
+    for q in queries:
+        for x in _expanding(q):
+            f = x.field()
+            k = sum(leaf.doc_frequency(f, w) for leaf in leaves for w in x.words(leaf))
+            places[x.label] = places.get(x.label, 0) + k
+            n += k
+            if n > MAX_QUERY_POSTINGS:  # enough counted (counting costs too)
+                broad = sorted(places.items(), key=lambda kv: (-kv[1], kv[0]))
+                names = ", ".join(f"{k} ({v:,})" for k, v in broad[:3])
+                raise UsageError(f"bad query: its prefixes and near spellings stand for words that occur more than "
+                                 f"{MAX_QUERY_POSTINGS:,} times in the briefs (each word once per brief: the limit); "
+                                 f"the broadest: {names}; make them longer or fewer")
 
 
 def _each(fields, make) -> Q.Query:

@@ -12,7 +12,7 @@ from whoosh import query as Q  # noqa: E402
 from .. import querytree as T  # noqa: E402
 from ..models import Brief, norm_tag, org_key, person_key  # noqa: E402
 from . import base  # noqa: E402
-from .whoosh_query import _analyzer, analyze, compile_query  # noqa: E402
+from .whoosh_query import _analyzer, analyze, check_expansion, compile_query  # noqa: E402
 
 SIMILAR_TERMS = 15  # key terms of a brief that `similar` searches for
 # What `brief tags/authors/orgs` count: kind -> the index field holding each one's lowercased keys.
@@ -26,10 +26,24 @@ def _term(t) -> str:
 class WhooshReader(base.Reader):
     def __init__(self, searcher):
         self.s = searcher
+        self._compiled: dict = {}
 
     # -- search ----------------------------------------------------------------------------
     def _wq(self, node):
-        return compile_query(node) if isinstance(node, T.Node) else node
+        """The Whoosh query for a tree, compiled once per reader (so a prefix or near spelling
+        is expanded once for the count, the hits and the highlighting)."""
+        if not isinstance(node, T.Node):
+            return node
+        try:
+            got = self._compiled.get(node)
+        except TypeError:  # a node that cannot be hashed
+            return compile_query(node)
+        if got is None:
+            got = self._compiled[node] = compile_query(node)
+        return got
+
+    def _bounded(self, *queries) -> None:
+        check_expansion(queries, self.s.reader())
 
     def search(self, query, flt=None, *, sort: str = "relevance", reverse: bool = False,
                limit: int | None = None, mask=None) -> base.Found:
@@ -38,6 +52,7 @@ class WhooshReader(base.Reader):
             mask = mask.handle.docs()
         elif isinstance(mask, T.Node):
             mask = self._wq(mask)
+        self._bounded(q, f, mask if isinstance(mask, Q.Query) else None)
         if sort == "relevance":
             r = self.s.search(q, filter=f, mask=mask, limit=limit, sortedby=_by_relevance())
             hits = list(r)
@@ -50,7 +65,9 @@ class WhooshReader(base.Reader):
         return base.Found(hits, len(r), r)
 
     def count(self, query, flt=None) -> int:
-        return len(self.s.search(self._wq(query), filter=self._wq(flt), limit=1))
+        q, f = self._wq(query), self._wq(flt)
+        self._bounded(q, f)
+        return len(self.s.search(q, filter=f, limit=1))
 
     def brief(self, hit) -> Brief:
         from .whoosh import doc_to_brief
