@@ -316,6 +316,40 @@ def parse_line(raw: bytes) -> Brief:
     return record_from_json(d)
 
 
+SNIFF_LINES = 20  # lines read before deciding that a file is not a brief export at all
+
+
+def export_lines(lines: Iterable[tuple[int, bytes]], name: str) -> Iterator[tuple[int, bytes]]:
+    """The lines of an export, after a look at its first ones: a file none of whose first
+    ``SNIFF_LINES`` lines is a brief record or a saved search (plain text, a PDF, some other
+    JSON) is not an export, and is refused as a whole with one line (BriefError), before
+    anything is opened or created, instead of one error per line. A real export with some
+    damaged lines still goes in line by line (each bad one reported)."""
+    import itertools
+
+    from .saved import is_export_line
+
+    it = iter(lines)
+    head: list[tuple[int, bytes]] = []
+    first: tuple[int, str] | None = None
+    for n, raw in it:
+        head.append((n, raw))
+        try:
+            parse_line(raw)
+            return itertools.chain(head, it)
+        except ValueError as e:
+            with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):
+                if is_export_line(json.loads(raw.decode("utf-8"))):
+                    return itertools.chain(head, it)
+            if first is None:
+                first = (n, str(e))
+        if len(head) >= SNIFF_LINES:
+            break
+    if first is not None:
+        raise BriefError(f"{name}: not a brief export (line {first[0]}: {first[1]})")
+    return iter(())
+
+
 IMPORT_BATCH = 1000  # changes per commit of an import
 IMPORT_BATCH_SECONDS = 30.0  # at most this long between two commits
 

@@ -355,6 +355,45 @@ def test_a_killed_import_keeps_its_committed_batches_and_a_rerun_adds_the_rest(t
     assert ids_in(archive_dir) == {f"im{i:05d}" for i in range(n)}
 
 
+def test_importing_a_file_that_is_no_export_is_one_line_and_changes_nothing(tmp_path, archive_dir):
+    """Plain text, a PDF, other JSON (pretty-printed, or lines of objects without a text):
+    one line naming the file and line 1's reason, exit 1, no archive made; an export whose
+    first lines are damaged still goes in line by line."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from pdfmake import lines_at, make_pdf
+
+    files = {
+        "notes.txt": ("Some notes\n\nNot an export at all.\n" * 40).encode(),
+        "paper.pdf": make_pdf([lines_at(72, 700, ["A real PDF, not an export"])]),
+        "data.json": json.dumps({"rows": [{"a": i} for i in range(30)]}, indent=2).encode(),
+        "other.jsonl": b"".join(json.dumps({"name": f"n{i}", "body": "x"}).encode() + b"\n" for i in range(50)),
+        "random.bin": b"\xff\xfe\x00" + bytes(range(256)) * 8,
+    }
+    want = {
+        "notes.txt": "line 1: not valid JSON (Expecting value at column 1)",
+        "paper.pdf": "line 1: not valid JSON (Expecting value at column 1)",
+        "data.json": "line 1: not valid JSON (Expecting property name enclosed in double quotes at column 2)",
+        "other.jsonl": "line 1: no text",
+        "random.bin": "line 1: not UTF-8",
+    }
+    for name, data in files.items():
+        f = tmp_path / name
+        f.write_bytes(data)
+        r = run(archive_dir, "import", f)
+        assert r.exit_code == 1, (name, r)
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"Error: {f}: not a brief export ({want[name]}"), (name, lines)
+        assert r.stdout == "" and not archive_dir.exists(), (name, r)
+    # an export with damaged lines first: the rest goes in, each bad line reported
+    good = _export_lines(3)
+    f = tmp_path / "damaged.jsonl"
+    f.write_bytes(b"{not json\n" + b"garbage\n" + good)
+    r = run(archive_dir, "import", f)
+    assert r.exit_code == 1, r
+    assert r.stderr.count("\n") == 2 and "line 1: not valid JSON" in r.stderr and "line 2:" in r.stderr, r
+    assert ids_in(archive_dir) == {"im00000", "im00001", "im00002"}
+
+
 # == bounded queries =================================================================================
 def test_abusive_queries_end_with_one_line_naming_the_limit(cli, tmp_path):
     d = tmp_path / "in"

@@ -123,9 +123,10 @@ def import_cmd(
     Ids, tags, dates, added times and texts are kept exactly. A brief whose id is already in
     the archive with different content (or whose text is there under another id) is skipped
     unless --replace. A malformed line is reported with its number; the others still go in.
+    A file that is no export at all (none of its first 20 lines is a brief) is refused whole.
     """
     from .. import render
-    from ..maintain import import_records, read_lines
+    from ..maintain import export_lines, import_records, read_lines
     from ..saved import import_saved, split_saved
 
     s = settings(ctx)
@@ -147,10 +148,14 @@ def import_cmd(
         name = file
         close = True
     try:
+        try:
+            lines = export_lines(read_lines(stream), name)  # a file that is no export: one line, nothing made
+        except OSError as e:
+            raise BriefError(f"cannot read {name}: {(e.strerror or str(e)).lower()}; nothing was imported") from None
         archive = s.open(create=True)
         try:
             saved_lines: list = []
-            results = import_records(archive, split_saved(read_lines(stream), saved_lines), replace=replace,
+            results = import_records(archive, split_saved(lines, saved_lines), replace=replace,
                                      lock_timeout=s.lock_timeout, on_wait=on_wait, batch_size=batch_size)
             saved_results = import_saved(archive, saved_lines, replace=replace)
         except OSError as e:
