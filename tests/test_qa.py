@@ -84,7 +84,9 @@ def test_import_names_a_broken_json_line_once(cli, tmp_path):
     bad.write_bytes(b'{"bad json\n')
     r = cli("import", bad)
     assert r.exit_code == 1
-    assert f"Error: {bad} line 1: not valid JSON (Unterminated string starting at column 2)" in r.stderr, r
+    # a file of nothing but broken lines is no export: one line, the JSON error said once
+    assert r.stderr == (f"Error: {bad}: not a brief export (line 1: not valid JSON (Unterminated string "
+                        "starting at column 2))\n"), r
 
 
 def test_edit_in_editor_a_brief_whose_file_name_is_not_utf8(cli, tmp_path, monkeypatch):
