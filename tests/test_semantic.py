@@ -380,6 +380,10 @@ def test_without_the_extra_one_line_says_how_to_install(archive_copy, tmp_path):
     new.write_text("Title: Lithium supply chains\n\nRefining capacity for battery metals sits in few countries.\n")
     r = run("add", new, env=env)
     assert r.returncode == 0, r.stderr
+    # ... which says, in one line, that the new brief got no vectors and how to give it some
+    notes = [x for x in r.stderr.splitlines() if "keeps vectors" in x]
+    assert len(notes) == 1 and "1 new brief got none" in notes[0] and "brief embed" in notes[0], r.stderr
+    assert "Traceback" not in r.stderr
     st = json.loads(run("embed", "--status", "--json", env=env).stdout)
     assert st["missing"] == 1 and st["with_vectors"] == len(DOCS)
     check_in_step(path, complete=False)

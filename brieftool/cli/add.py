@@ -277,11 +277,18 @@ def run(archive, paths, opts, out: RunOutput):
             out.phase(name)
 
         try:
-            return ingest(archive, paths, opts, on_result=out.result, on_total=out.start,
-                          on_advance=out.advance, on_phase=phase, stop=ctrl_c.flag.is_set,
-                          on_page=out.page)
+            summary = ingest(archive, paths, opts, on_result=out.result, on_total=out.start,
+                             on_advance=out.advance, on_phase=phase, stop=ctrl_c.flag.is_set,
+                             on_page=out.page)
         finally:
             out.stop()
+    from .. import render
+    from ..semantic import vectorless_note
+
+    note = vectorless_note(archive, summary.added + summary.updated)
+    if note:
+        render.warn(note)
+    return summary
 
 
 # -- sync --------------------------------------------------------------------------------------

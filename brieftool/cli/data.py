@@ -186,6 +186,11 @@ def import_cmd(
         if saved_results:
             summary += "; saved searches: " + ", ".join(f"{n} {k}" for k, n in saved_counts.items() if n)
         render.write_out(summary + "\n")
+    from ..semantic import vectorless_note
+
+    note = vectorless_note(archive, counts["imported"] + counts["replaced"])
+    if note:
+        render.warn(note)
     if counts["failed"] or saved_counts["failed"]:
         raise typer.Exit(1)
 

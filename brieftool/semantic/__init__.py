@@ -46,3 +46,17 @@ def require(what: str = "semantic search") -> None:
     if missing:
         raise BriefError(f"{what} needs the optional extra 'semantic' ({', '.join(missing)} not installed): "
                          f"{INSTALL_HINT}")
+
+
+def vectorless_note(archive, new: int) -> str | None:
+    """The one line `add`, `sync` and `import` print when they wrote ``new`` briefs into an
+    archive that keeps vectors while the extra is missing here (so those briefs have none)."""
+    if not new:
+        return None
+    from .store import enabled, supports
+
+    if not supports(archive) or not enabled(archive.path) or available():
+        return None
+    return (f"{archive.path} keeps vectors for searching by meaning, but the optional extra 'semantic' is not "
+            f"installed here: {new:,} new brief{'s' if new != 1 else ''} got none; run `brief embed` where it is "
+            f"installed ({INSTALL_HINT})")
