@@ -191,12 +191,25 @@ def live_docs(reader, fieldname: str, pred=None) -> dict[str, set[int]]:
 
 
 # -- sorting --------------------------------------------------------------------------------------
+SCORE_DIGITS = 7  # scores equal to this many decimals are a tie (ordered by id)
+
+
 def _by_relevance():
     """Best score first; equal scores by id, so that the order never depends on how the archive
-    happens to be split into segments (document numbers do)."""
+    happens to be split into segments (document numbers do). Scores are compared rounded: the
+    same brief's score can differ in its last bits between a one-segment and a fifty-segment
+    archive (floating-point sums in another order), which must not decide the order of a tie."""
     from whoosh import sorting
 
-    return [sorting.ScoreFacet(), sorting.FieldFacet("id")]
+    class RoundedScore(sorting.ScoreFacet):
+        def categorizer(self, global_searcher):
+            return self.Rounded(global_searcher)
+
+        class Rounded(sorting.ScoreFacet.ScoreCategorizer):
+            def key_for(self, matcher, docid):
+                return round(super().key_for(matcher, docid), SCORE_DIGITS)
+
+    return [RoundedScore(), sorting.FieldFacet("id")]
 
 
 def _sortedby(sort: str, reverse: bool):
