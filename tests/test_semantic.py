@@ -102,6 +102,49 @@ def test_rrf_on_a_hand_built_ranking():
 SHORT = ["sanctions relief", "iran", "flood insurance", "carbon tax", "sanctions broadband", "drought"]
 
 
+def test_dense_scores_are_each_briefs_best_passage_across_segments_and_dead_rows(tmp_path):
+    """The vectorised best-passage scoring against a plain loop, on two segments holding rows
+    of removed briefs between live ones, briefs of one and of several passages, and a tie."""
+    import numpy as np
+
+    from brieftool.semantic.rank import dense_ranking
+
+    rng = np.random.default_rng(3)
+    d = store.vectors_dir(tmp_path)
+    d.mkdir(parents=True)
+    m = store.Manifest(model="m", generation=1)
+    layout = {"seg-a.npy": [("b1", 0, 3), ("b2", 5, 1), ("b3", 6, 4)],  # rows 3-4: a removed brief
+              "seg-b.npy": [("b4", 2, 2), ("b5", 0, 1), ("b6", 4, 1)]}  # rows 4-5 apart
+    for seg, entries in layout.items():
+        mat = rng.standard_normal((10, 8)).astype(np.float32)
+        mat /= np.linalg.norm(mat, axis=1, keepdims=True)
+        np.save(d / seg, mat)
+        m.segments[seg] = 10
+        for bid, start, n in entries:
+            m.briefs[bid] = [seg, start, n, "k"]
+    q = rng.standard_normal(8).astype(np.float32)
+    mats = {seg: np.load(d / seg) for seg in layout}
+    seg_b = mats["seg-b.npy"]
+    seg_b[0] = seg_b[3] = seg_b[2]  # b5 (rows first) and b4: the same best cosine: a tie, by id
+    np.save(d / "seg-b.npy", seg_b)
+    want = {}
+    for seg, entries in layout.items():
+        sims = mats[seg] @ q
+        for bid, start, n in entries:
+            part = sims[start:start + n]
+            want[bid] = (float(part.max()), int(part.argmax()))
+    v = store.Vectors(tmp_path, m)
+    got = v.scores(q)
+    assert got.keys() == want.keys()
+    for bid, (score, passage) in want.items():
+        assert abs(got[bid][0] - score) < 1e-6 and got[bid][1] == passage, bid
+    ranked = dense_ranking(None, v, q)
+    assert want["b4"][0] == want["b5"][0]
+    assert [r[0] for r in ranked].index("b4") + 1 == [r[0] for r in ranked].index("b5")
+    assert [r[0] for r in ranked] == sorted(want, key=lambda b: (-round(want[b][0], 6), b))
+    assert dense_ranking(None, v, q, exclude={"b1"}, allowed={"b1", "b2"}) == [r for r in ranked if r[0] == "b2"]
+
+
 def test_short_queries_keep_the_lexical_set(embedded):
     from brieftool.engine import open_archive
     from brieftool.search import search

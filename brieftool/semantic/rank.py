@@ -88,10 +88,20 @@ def dense_ranking(archive, vectors, qvec, *, allowed: set[str] | None = None,
                   exclude: set[str] = frozenset()) -> list[tuple[str, float, int]]:
     """(id, cosine, best passage) of the briefs with vectors, best first; ``allowed``: only those.
     Ids no longer in the index (a snapshot race) are dropped by the caller's lookups."""
-    scores = vectors.scores(qvec)
-    out = [(i, s, p) for i, (s, p) in scores.items()
-           if i not in exclude and (allowed is None or i in allowed)]
-    out.sort(key=lambda t: (-t[1], t[0]))
+    import numpy as np
+
+    ids, best, passage = vectors.ranking(qvec)
+    if not ids:
+        return []
+    order = np.argsort(-best, kind="stable")
+    scores = best[order]
+    if (scores[1:] == scores[:-1]).any():  # equal cosines (rare): by id, whatever the layout
+        keys = sorted(range(len(ids)), key=lambda k: (-float(best[k]), ids[k]))
+        order = np.array(keys, dtype=np.int64)
+        scores = best[order]
+    out = [(ids[k], s, p) for k, s, p in zip(order.tolist(), scores.tolist(), passage[order].tolist())]
+    if exclude or allowed is not None:
+        out = [t for t in out if t[0] not in exclude and (allowed is None or t[0] in allowed)]
     return out
 
 

@@ -424,28 +424,39 @@ class Vectors:
     def ids(self) -> set[str]:
         return set(self.manifest.briefs)
 
-    def scores(self, q) -> dict[str, tuple[float, int]]:
-        """``id -> (best cosine over its passages, which passage)`` for every brief with rows."""
+    def ranking(self, q):
+        """Every brief with rows, vectorised: ``(ids, best, passage)`` where ``best[i]`` is the
+        best cosine of ``ids[i]``'s passages with ``q`` and ``passage[i]`` which passage it was
+        (the first of equal ones). No Python loop over the briefs: 20,000 briefs of 3 passages
+        take a few milliseconds beyond the matrix product."""
         import numpy as np
 
-        out: dict[str, tuple[float, int]] = {}
         q = np.asarray(q, dtype=np.float32)
+        all_ids: list[str] = []
+        bests, passages = [], []
         for seg, (ids, starts, ns) in self._layout.items():
-            mat = self._segs[seg]
-            sims = np.asarray(mat @ q)
-            bounds = np.empty(len(starts) * 2, dtype=np.int64)
-            bounds[0::2] = starts
-            bounds[1::2] = starts + ns
-            if bounds[-1] == len(sims):  # reduceat needs indices < len: pad one
-                sims = np.append(sims, np.float32(0))
-            best = np.maximum.reduceat(sims, bounds)[0::2]
-            for i, bid in enumerate(ids):
-                s0, n = int(starts[i]), int(ns[i])
-                if n == 1:
-                    out[bid] = (float(best[i]), 0)
-                else:
-                    out[bid] = (float(best[i]), int(np.argmax(sims[s0:s0 + n])))
-        return out
+            sims = np.asarray(self._segs[seg] @ q)
+            total = int(ns.sum())
+            first = np.cumsum(ns) - ns  # where each brief's rows start among the gathered rows
+            group = np.repeat(np.arange(len(ns)), ns)
+            rows = np.arange(total) - first[group] + starts[group]  # the briefs' rows, in order
+            vals = sims[rows]
+            best = np.maximum.reduceat(vals, first)
+            top = np.flatnonzero(vals == best[group])
+            g, at = np.unique(group[top], return_index=True)  # first maximum of each brief
+            passage = np.zeros(len(ns), dtype=np.int64)
+            passage[g] = top[at] - first[g]
+            all_ids.extend(ids)
+            bests.append(best)
+            passages.append(passage)
+        if not bests:
+            return [], np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        return all_ids, np.concatenate(bests), np.concatenate(passages)
+
+    def scores(self, q) -> dict[str, tuple[float, int]]:
+        """``id -> (best cosine over its passages, which passage)`` for every brief with rows."""
+        ids, best, passage = self.ranking(q)
+        return {bid: (float(b), int(p)) for bid, b, p in zip(ids, best.tolist(), passage.tolist())}
 
     def brief_vector(self, brief_id: str):
         """The mean of a brief's passage vectors, unit length (None without rows)."""
