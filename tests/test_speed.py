@@ -255,3 +255,45 @@ def test_output_for_programs_never_imports_rich(tmp_path, archive_dir):
     # ...while the table for people does use it
     out, mods = modules("search", "sanctions")
     assert "rich" in mods.split() and "sanctions" in out.lower()
+
+
+# -- memory of one big document -------------------------------------------------------------------
+def test_lean_positions_write_the_same_postings_as_whoosh():
+    """engine/whoosh.py holds a document's positions in arrays while indexing it: the postings
+    (term, frequency, weight, encoded positions) must be Whoosh's own, byte for byte."""
+    from whoosh import formats
+
+    from brieftool.engine import whoosh as W
+
+    schema = W.make_schema()
+    rnd = random.Random(7)
+    words = ["sanctions", "Régime", "talks", "the", "of", "Müller", "tariffs", "2024", "U.S.", "naïve", "x"]
+    text = " ".join(rnd.choice(words) for _ in range(20000)) + "\n\nLast line with zyxwvut."
+    for name in ("body", "author", "org"):
+        field = schema[name]
+        fmt = field.format
+        assert type(fmt) is formats.Positions and getattr(formats.Positions, "_brief_lean", False)
+        ours = list(fmt.word_values(text, field.analyzer, mode="index"))
+        theirs = list(formats.Positions._brief_original_word_values(fmt, text, field.analyzer, mode="index"))
+        assert ours == theirs
+        assert sum(freq for _, freq, _, _ in ours) > 10000
+        got = {w: fmt.decode_positions(v) for w, _, _, v in ours}
+        assert got["zyxwvut"] == [max(p for ps in got.values() for p in ps)]  # the last word, last position
+
+
+def test_a_bulk_add_leaves_side_data_for_every_segment(tmp_path, archive_dir, monkeypatch):
+    """The first `stats` after a big add reads summaries instead of computing them: the add's
+    last commit computes them (only for runs of WARM_AFTER changes or more)."""
+    from brieftool.engine import open_archive, whoosh
+    from brieftool.engine.whoosh_side import SIDE_DIR
+    from brieftool.ingest import add_paths
+
+    monkeypatch.setattr(whoosh, "WARM_AFTER", 10)
+    add_paths(open_archive(archive_dir, create=True), rich_files(tmp_path, 4, "few"), jobs=1)
+    assert not (archive_dir / SIDE_DIR).exists()  # a small run leaves that to the first `stats`
+    add_paths(open_archive(archive_dir), rich_files(tmp_path, 12, "many"), batch_size=5, jobs=1)
+    segids = {seg.segment_id() for seg in whoosh.WhooshArchive.open(archive_dir).ix._segments()}
+    assert len(segids) >= 3
+    have = {p.name for p in (archive_dir / SIDE_DIR).iterdir()}
+    assert have == {f"{s}.{kind}.json" for s in segids for kind in ("sum", "src")}
+    side_agrees_with_records(archive_dir)

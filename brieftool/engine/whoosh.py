@@ -104,6 +104,53 @@ def _quantized_field_totals() -> None:
 _quantized_field_totals()
 
 
+def _lean_positions() -> None:
+    """Hold a document's word positions in compact arrays while it is indexed.
+
+    Whoosh's ``Positions.word_values`` gathers the position of every word of a document in
+    Python lists (about 36 bytes a word) before it encodes them: a 20 MB brief took ~150 MB for
+    that alone. Here each term's positions go into an ``array('I')`` (4 bytes a word) and are
+    encoded by Whoosh's own ``encode``, term by term, so the postings written are byte for byte
+    the same (the index format does not change; tests/test_speed.py compares them)."""
+    from array import array
+
+    from whoosh import formats
+
+    cls = formats.Positions
+    if getattr(cls, "_brief_lean", False):
+        return
+    original = cls.word_values
+
+    def word_values(self, value, analyzer, **kwargs):
+        fb = self.field_boost
+        poses: dict = {}
+        weights: dict = {}
+        kwargs["positions"] = True
+        kwargs["boosts"] = True
+        try:
+            for t in formats.tokens(value, analyzer, kwargs):
+                text = t.text
+                arr = poses.get(text)
+                if arr is None:
+                    arr = poses[text] = array("I")
+                    weights[text] = 0.0
+                arr.append(t.pos)
+                weights[text] += t.boost
+        except OverflowError:  # a position beyond 2**32: Whoosh's own lists
+            yield from original(self, value, analyzer, **kwargs)
+            return
+        for w in list(poses):
+            poslist = poses.pop(w)  # encoded terms let their arrays go
+            yield (w, len(poslist), weights[w] * fb, self.encode(poslist))
+
+    cls.word_values = word_values
+    cls._brief_lean = True
+    cls._brief_original_word_values = original
+
+
+_lean_positions()
+
+
 # Fields added to the schema after an archive may have been created: an index without them is
 # still read (records without them read as defaults) and gets them on its first write.
 ADDED_FIELDS = ("raw_sha256",)
@@ -159,6 +206,7 @@ def default_index_dir() -> Path:
 # about the same on 2 segments or 40 (measured), and `brief reindex` writes one.
 MERGE_FACTOR = 10
 MERGE_BELOW = 100
+WARM_AFTER = 500  # a writer that committed this many changes computes the side data of its segments
 
 
 def _size_class(seg) -> int:
@@ -672,6 +720,7 @@ class ArchiveWriter(base.Writer):
         self._by_source: dict[str, str] = {}
         self._by_raw: dict[str, str] = {}
         self.changes = 0
+        self._run_changes = 0  # committed by earlier checkpoints of this writer
         self._vec = self._vector_batch()
 
     def _vector_batch(self):
@@ -792,6 +841,12 @@ class ArchiveWriter(base.Writer):
         if self.changes:
             self._commit_whoosh(mergetype=tiered_merge)
             _take_sums(self.archive)
+            if self._run_changes + self.changes >= WARM_AFTER:
+                # A bulk run: summarise its new segments now (one pass over their records, about
+                # 1% of what adding them cost), so the first `stats` after it is as quick as later ones.
+                from . import whoosh_side
+
+                whoosh_side.warm(self.archive)
         else:
             self._w.cancel()
 
@@ -853,6 +908,7 @@ class ArchiveWriter(base.Writer):
 
         self._commit_whoosh(mergetype=NO_MERGE)  # a batch of a run merges nothing: see tiered_merge
         _take_sums(self.archive)
+        self._run_changes += self.changes
         written = getattr(self._w, "generation", None)
         pool = getattr(self._w, "pool", None)
         if pool is not None and hasattr(pool, "current"):
