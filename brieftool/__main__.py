@@ -1,4 +1,4 @@
-from .cli import app
+from .launch import main
 
 if __name__ == "__main__":
-    app(prog_name="brief")
+    main()

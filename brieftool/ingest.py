@@ -51,6 +51,7 @@ from .models import Brief, BriefError, UsageError, clean_label, count_words, nor
 OVERRIDABLE = ("title", "authors", "date", "tags", "type", "organization")
 
 BATCH_SIZE = 1000  # changes per commit
+BATCH_CHARS = 16_000_000  # and at most about this much text per commit (a batch's texts stay in memory)
 BATCH_SECONDS = 60.0  # at most this long between commits
 CHUNK = 32  # files per job sent to a worker process
 PARALLEL_MIN = 200  # fewer files to read than this: read them in this process
@@ -451,6 +452,7 @@ class _Batches:
         self.aw = None
         self.buffer: list[AddResult] = []
         self.t_batch = 0.0
+        self.chars = 0  # characters of text written since the last commit
         self.commits = 0
         self.committed = 0  # changes committed by this run
         # Supersets of the ids, hashes and sources in the index (plus what this run wrote):
@@ -513,6 +515,7 @@ class _Batches:
             self.checkpoint()
             if not self.aw.put_fast(b):  # pragma: no cover - a fresh batch has nothing pending
                 raise AssertionError("put after checkpoint")
+        self.chars += len(b.text)
         self.ids.add(b.id)
         self.shas.add(b.sha256)
         if b.source:
@@ -535,14 +538,16 @@ class _Batches:
         """Changes per batch: ``batch_size`` when given; else batches grow with the run, each as
         large as all the run committed before it (at least BATCH_SIZE): a 20,000-file add makes
         about 6 commits instead of 20. The time limit still holds, so an interrupted run loses at
-        most ``batch_seconds`` of work."""
+        most ``batch_seconds`` of work; and a batch ends once its texts pass BATCH_CHARS (they are
+        held until it is committed), so memory does not grow with the run."""
         if self.opts.batch_size:
             return self.opts.batch_size
         return max(BATCH_SIZE, self.committed)
 
     def maybe_checkpoint(self) -> None:
         n = self.pending()
-        if n and (n >= self.batch_limit() or time.monotonic() - self.t_batch >= self.opts.batch_seconds):
+        if n and (n >= self.batch_limit() or time.monotonic() - self.t_batch >= self.opts.batch_seconds
+                  or (not self.opts.batch_size and self.chars >= BATCH_CHARS)):
             self.checkpoint()
 
     def checkpoint(self) -> None:
@@ -561,6 +566,7 @@ class _Batches:
             self.commits += 1
             self.on_phase("adding")
         self.t_batch = time.monotonic()
+        self.chars = 0
         self.flush()
 
     def flush(self) -> None:

@@ -58,6 +58,23 @@ def test_default_batches_grow_with_the_run(tmp_path, archive_dir, monkeypatch):
     assert sorted(n for _, n, _ in segments(archive_dir)) == [2, 2, 4, 4, 8]
 
 
+def test_a_batch_ends_when_its_texts_pass_batch_chars(tmp_path, archive_dir, monkeypatch):
+    """However large batches grow in number, the text a batch holds in memory is bounded."""
+    from brieftool import ingest
+    from brieftool.engine import open_archive
+
+    monkeypatch.setattr(ingest, "BATCH_CHARS", 120)
+    paths = []
+    for i in range(10):
+        text = f"Title: Piece {i:02d}\n\n" + "word " * 20
+        text = text[:49] + "\n"  # 50 characters: two texts stay under 120, three pass it
+        paths.append(str(write(tmp_path / "p" / f"p{i}.txt", text)))
+    res = ingest.add_paths(open_archive(archive_dir, create=True), paths, jobs=1)
+    assert [r.status for r in res] == ["added"] * 10
+    assert sorted(n for _, n, _ in segments(archive_dir)) == [1, 3, 3, 3]
+    assert ids_of(archive_dir) == {r.id for r in res}
+
+
 def test_small_commits_merge_small_segments_and_leave_big_ones_alone(tmp_path, archive_dir, monkeypatch):
     from brieftool.engine import open_archive, whoosh
     from brieftool.ingest import add_paths
@@ -297,3 +314,58 @@ def test_a_bulk_add_leaves_side_data_for_every_segment(tmp_path, archive_dir, mo
     have = {p.name for p in (archive_dir / SIDE_DIR).iterdir()}
     assert have == {f"{s}.{kind}.json" for s in segids for kind in ("sum", "src")}
     side_agrees_with_records(archive_dir)
+
+
+def test_the_command_module_map_names_the_module_of_every_command():
+    """`brief CMD` imports only the module COMMAND_MODULES names for CMD: it must be the one that
+    registers CMD, for every command there is (a command missing from the map loads all)."""
+    import typer.main
+
+    from brieftool import cli
+
+    group = typer.main.get_command(cli.app)
+    defined = {}
+    for info in cli.app.registered_commands:
+        defined[info.name or info.callback.__name__.replace("_", "-")] = info.callback.__module__
+    for info in cli.app.registered_groups:
+        defined[info.typer_instance.info.name] = None  # a sub-app (config, saved): its module added it
+    assert set(defined) == set(group.commands)
+    for name in sorted(set(group.commands) - {"help", "man"}):
+        mod = cli.COMMAND_MODULES.get(name)
+        assert mod in cli.MODULES, name
+        if defined[name] is not None:
+            assert defined[name] == f"brieftool.cli.{mod}", name
+    assert cli.modules_for(["--index", "/x", "search", "iran", "--format", "json"]) == ("query",)
+    assert cli.modules_for(["list", "--index", "/x"]) == ("query",)
+    assert cli.modules_for(["sync", "folder"]) == ("add",)
+    for args in ([], ["--help"], ["help", "search"], ["man"], ["serch", "x"], ["-h", "search"], None):
+        assert cli.modules_for(args) == cli.MODULES, args
+
+
+def test_brief_started_as_a_command_imports_only_its_command_module(tmp_path, archive_dir):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = dict(os.environ, BRIEF_INDEX=str(archive_dir), PYTHONPATH=str(ROOT))
+
+    code = ("import sys\nfrom brieftool import launch\ntry:\n    launch.main()\nfinally:\n"
+            "    print('MODULES', *sorted(m for m in sys.modules if m.startswith('brieftool.cli.')), file=sys.stderr)\n")
+
+    def run(*args):  # as `brief ARGS` runs (the console script calls launch.main)
+        p = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=60)
+        line = [ln for ln in p.stderr.splitlines() if ln.startswith("MODULES")][-1]
+        return p, set(line.split()[1:])
+
+    p, mods = run("add", str(write(tmp_path / "a.txt", brief_text("Sanctions on Iran"))), "--json")
+    assert p.returncode == 0 and '"added"' in p.stdout
+    assert mods == {"brieftool.cli.app", "brieftool.cli.options", "brieftool.cli.add"}, mods
+    p, mods = run("search", "sanctions", "--format", "ids")
+    assert p.returncode == 0 and len(p.stdout.split()) == 1
+    assert "brieftool.cli.query" in mods and "brieftool.cli.add" not in mods and "brieftool.cli.curate" not in mods
+    p, mods = run("--help")
+    assert p.returncode == 0 and "rename-author" in p.stdout and "brieftool.cli.curate" in mods
+    p, mods = run("serch", "sanctions")  # a typo: every command, so click can suggest one
+    assert p.returncode == 2 and "search" in p.stderr
