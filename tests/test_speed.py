@@ -369,3 +369,35 @@ def test_brief_started_as_a_command_imports_only_its_command_module(tmp_path, ar
     assert p.returncode == 0 and "rename-author" in p.stdout and "brieftool.cli.curate" in mods
     p, mods = run("serch", "sanctions")  # a typo: every command, so click can suggest one
     assert p.returncode == 2 and "search" in p.stderr
+
+
+def test_relevance_order_is_whooshs_score_then_id_sort(tmp_path, archive_dir):
+    """whoosh_search reads ids only for the best hits: the hits and their order must be those of
+    Whoosh's own sort by (score, id), with ties, several segments, filters and masks."""
+    from whoosh import query as Q
+
+    from brieftool.engine import open_archive
+    from brieftool.engine.whoosh_search import _by_relevance, _search_by_relevance
+    from brieftool.ingest import add_paths
+
+    rnd = random.Random(5)
+    paths = []
+    for i in range(60):
+        body = "sanctions talks policy" if i % 3 else " ".join(rnd.choice(["sanctions", "talks", "trade", "policy"])
+                                                               for _ in range(rnd.randint(2, 12)))
+        paths.append(str(write(tmp_path / "r" / f"r{i:02d}.txt", f"Title: Doc {i:02d}\n\n{body}\n")))
+    add_paths(open_archive(archive_dir, create=True), paths, batch_size=7, jobs=1)
+    a = open_archive(archive_dir)
+    assert len(list(a.ix._segments())) >= 5
+    queries = [Q.Term("body", "sanction"), Q.Or([Q.Term("body", "talk"), Q.Term("body", "trade")]),
+               Q.Term("body", "doc"), Q.And([Q.Term("body", "polici"), Q.Not(Q.Term("body", "trade"))])]
+    with a.searcher() as s:
+        for q in queries:
+            for limit in (1, 3, 10, 25, None):
+                for f, mask in ((None, None), (Q.Term("body", "talk"), None), (None, Q.Term("body", "trade"))):
+                    want = s.search(q, filter=f, mask=mask, limit=limit, sortedby=_by_relevance())
+                    got = _search_by_relevance(s, q, f, mask, limit)
+                    assert [(h["id"], h.score) for h in got] == [(h["id"], h.score) for h in want], (q, limit)
+                    assert len(got) == len(want) and got.docs() == want.docs()
+        scores = [h.score[0] for h in s.search(queries[0], limit=None, sortedby=_by_relevance())]
+        assert len(scores) > len(set(scores)) + 10  # many ties: the id decides their order
