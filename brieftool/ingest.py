@@ -554,6 +554,8 @@ class _Batches:
         if self.pending() and not self.opts.dry_run:
             self.on_phase("committing")
             n = self.pending()
+            for r in self.buffer:
+                r.brief = None  # committed now (emitted after): its text need not wait in memory
             others = self.aw.checkpoint(lock_timeout=self.opts.lock_timeout, on_wait=self.opts.on_wait,
                                         **self.writer_kw)
             self.committed += n

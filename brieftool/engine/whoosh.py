@@ -24,6 +24,7 @@ import json
 import math
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -707,6 +708,16 @@ class WhooshArchive(base.Archive):
         return w
 
 
+def _release_freed_memory() -> None:
+    """Give the memory freed so far back to the system (glibc keeps freed blocks for reuse): a
+    process forked next would otherwise count those pages as its own, as resident memory."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            ctypes.CDLL(None).malloc_trim(0)
+
+
 class ArchiveWriter(base.Writer):
     """Changes to the archive under the write lock. Lookups see the index as it was when
     the lock was taken plus the changes made through this writer."""
@@ -913,14 +924,18 @@ class ArchiveWriter(base.Writer):
         pool = getattr(self._w, "pool", None)
         if pool is not None and hasattr(pool, "current"):
             pool.current = []  # Whoosh keeps a committed batch's postings in memory: let them go
-        self._w = self.archive._acquire(lock_timeout, on_wait, **kw)
-        others = written is None or getattr(self._w, "generation", None) != written + 1
-        self._reader = self._w.reader()
-        self._vec = self._vector_batch()
+        # The committed batch's records (their texts) go before the next writer starts: its
+        # sub-writer processes are forked from this one and would each carry them.
         self._pending.clear()
         self._by_sha.clear()
         self._by_source.clear()
         self._by_raw.clear()
+        self._w = self._reader = None
+        _release_freed_memory()
+        self._w = self.archive._acquire(lock_timeout, on_wait, **kw)
+        others = written is None or getattr(self._w, "generation", None) != written + 1
+        self._reader = self._w.reader()
+        self._vec = self._vector_batch()
         self.changes = 0
         return others
 
