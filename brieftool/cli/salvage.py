@@ -15,7 +15,8 @@ def salvage(
 ):
     """Rebuild a damaged archive from every record that can still be read.
 
-    Reads the stored records one by one, segment by segment (a damaged file loses only the
+    Puts back the table of contents from its copy when it is missing or damaged, then reads
+    the stored records one by one, segment by segment (a damaged file loses only the
     records in it; a record counts as readable when it is complete and its text matches its
     hash), builds a fresh index from them, swaps it in as 'brief reindex' does, writes a new
     brief.json and new checksums, and lists what could not be read. Exit 0 when nothing was

@@ -448,9 +448,15 @@ class WhooshArchive(base.Archive):
             except PermissionError:
                 raise BriefError(f"archive {path} cannot be read: permission denied") from None
             except Exception as e:  # a table of contents missing, cut short or damaged
+                from .whoosh_integrity import toc_advice
+
                 raise BriefError(f"archive {path} cannot be opened: its table of contents is missing or damaged "
-                                 f"({type(e).__name__}); run 'brief check'; restore from an export with "
-                                 "'brief import' into a new archive") from None
+                                 f"({type(e).__name__}); {toc_advice(path)}") from None
+            from .whoosh_integrity import toc_damage
+
+            what = toc_damage(path)  # readable, but not as written (a flip mid-pickle): never read it
+            if what is not None:
+                raise damaged(path, what)
             return cls(path, ix)
         if path.is_dir() and any(n.startswith(f"_{INDEX_NAME}_") and n.endswith(".toc") and n != f"_{INDEX_NAME}_0.toc"
                                  for n in os.listdir(path)):  # an index that held briefs: damage, not a new folder

@@ -63,8 +63,9 @@ def check_archive(path: Path | str | None = None) -> CheckReport:
     except PermissionError:
         raise BriefError(f"archive {path} cannot be read: permission denied") from None
     except Exception as e:  # any damage to Whoosh's files
-        rep.problems.append(f"the index cannot be opened ({type(e).__name__}: {e}); restore from an export with "
-                            "'brief import' into a new archive")
+        from .whoosh_integrity import toc_advice
+
+        rep.problems.append(f"the index cannot be opened ({type(e).__name__}: {e}); {toc_advice(path)}")
         return rep
     from .whoosh_integrity import verify
 
