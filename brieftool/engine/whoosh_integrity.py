@@ -61,6 +61,15 @@ def _sums_path(folder: str, segid: str) -> Path:
     return Path(folder) / SUMS_DIR / f"{segid}.json"
 
 
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; True when it cannot be told (another user's private .sums/: the
+    checksums of the segments are noted as not verified then)."""
+    try:
+        return path.exists()
+    except PermissionError:
+        return True
+
+
 def _toc_name(gen: int) -> str:
     return f"_{INDEX_NAME}_{gen}.toc"
 
@@ -85,7 +94,7 @@ def _record_toc(folder: str, gen: int) -> None:
     from ..fsafe import write_new
 
     dest = _toc_sums(folder, gen)
-    if dest.exists():
+    if _exists(dest):
         return
     with open(os.path.join(folder, _toc_name(gen)), "rb") as f:
         data = f.read()
@@ -224,7 +233,7 @@ def verify(folder: str | Path, problems: list[str], notes: list[str]) -> None:
     what = toc_damage(folder, toc.generation)
     if what is not None:
         problems.append(f"the {what.removeprefix('its ')}: {toc_advice(folder, toc.generation)}")
-    elif toc.segments and not _toc_sums(folder, toc.generation).exists():
+    elif toc.segments and not _exists(_toc_sums(folder, toc.generation)):
         notes.append(f"the table of contents {_toc_name(toc.generation)} has no checksum yet (written by an older "
                      "brief or an interrupted commit): the next change takes one")
     unsummed = 0
