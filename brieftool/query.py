@@ -215,10 +215,10 @@ MAX_TERMS = 1_000  # words, phrases and field values
 MAX_WORD_CHARS = 200  # characters in one word or field value
 MAX_DEPTH = 32  # parentheses and NOTs nested in one another
 MAX_PREFIXES = 50  # words ending in *
-MAX_FUZZY = 20  # words ending in ~
+MAX_FUZZY = 10  # words ending in ~ (each is looked up in every segment's word list: bench/abuse)
 MAX_EXPANSION = 2_000  # index words one prefix or near-spelling may stand for
 MAX_QUERY_EXPANSION = 5_000  # index words all prefixes and near spellings of one query stand for together
-MAX_QUERY_POSTINGS = 150_000  # times those words occur in the briefs (once per brief): what the search reads
+MAX_QUERY_POSTINGS = 100_000  # times those words occur in the briefs (once per brief): what the search reads
 MAX_LOOSE_WORDS = 12  # words of the any-word fallback (the longest of a longer query: its cost grows per word)
 
 

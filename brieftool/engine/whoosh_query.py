@@ -61,18 +61,24 @@ def _capped(btexts, what: str):
 class _Expanding:
     """A prefix or near spelling: the words of the archive it stands for, found once per reader
     (a segment's own words; for a reader of several segments, the union of theirs: Whoosh's own
-    search of a multi-segment reader for near spellings reads the whole word list) and kept, so
-    that counting them for the query's budget (:func:`check_expansion`), scoring, matching and
-    highlighting expand each term once. ``label`` is the term as the user wrote it."""
+    search of a multi-segment reader for near spellings reads the whole word list) and kept on
+    the reader (a snapshot: its words never change), so that counting them for the query's
+    budget (:func:`check_expansion`), scoring, matching and highlighting expand each term once.
+    ``label`` is the term as the user wrote it."""
 
     label = ""
 
     def _own_btexts(self, ixreader):  # pragma: no cover - each subclass has its own
         raise NotImplementedError
 
+    def _key(self) -> tuple:
+        return (type(self).__name__, self.fieldname, self.text, getattr(self, "maxdist", None),
+                getattr(self, "prefixlength", None))
+
     def words(self, ixreader) -> list:
-        cache = self.__dict__.setdefault("_words", {})
-        got = cache.get(id(ixreader))
+        # kept on the reader, for every equal term of the query (``warx~2 ... warx~2``: looked up once)
+        cache = ixreader.__dict__.setdefault("_brief_words", {})
+        got = cache.get(self._key())
         if got is None:
             from ..query import MAX_EXPANSION
 
@@ -86,8 +92,8 @@ class _Expanding:
                     if len(seen) > MAX_EXPANSION:
                         raise _too_broad(self.label)
                 words = sorted(seen)
-            got = cache[id(ixreader)] = (ixreader, words)  # the reader kept: its id stays its own
-        return got[1]
+            got = cache[self._key()] = words
+        return got
 
     def _btexts(self, ixreader):
         return iter(self.words(ixreader))
