@@ -219,6 +219,8 @@ MAX_FUZZY = 10  # words ending in ~ (each is looked up in every segment's word l
 MAX_EXPANSION = 2_000  # index words one prefix or near-spelling may stand for
 MAX_QUERY_EXPANSION = 5_000  # index words all prefixes and near spellings of one query stand for together
 MAX_QUERY_POSTINGS = 100_000  # times those words occur in the briefs (once per brief): what the search reads
+MAX_QUERY_POSTINGS_PER_BRIEF = 2  # ... or this many times the number of briefs, if more: on a big archive a
+# prefix of a word most briefs have (govern*) costs what the word itself does, and is answered
 MAX_LOOSE_WORDS = 12  # words of the any-word fallback (the longest of a longer query: its cost grows per word)
 
 

@@ -468,12 +468,19 @@ def test_a_query_whose_prefixes_together_stand_for_too_many_words_is_refused(cli
     # what the search reads: the words' postings (econ* is one word, economy, in all 30 briefs)
     monkeypatch.setattr(query, "MAX_QUERY_EXPANSION", 5000)
     monkeypatch.setattr(query, "MAX_QUERY_POSTINGS", 50)
+    monkeypatch.setattr(query, "MAX_QUERY_POSTINGS_PER_BRIEF", 1)  # 30 briefs: 30, below 50
     r = cli("search", "econ* OR alpha1*")  # 30 + 11
     assert r.exit_code == 0 and "30 briefs match" in r.stdout, r
     r = cli("search", "alpha1* OR econ* OR beta*")
     assert r.exit_code == 2 and r.stderr.count("\n") == 1, r
     assert ("stand for words that occur more than 50 times in the briefs (each word once per brief: the limit); "
             "the broadest: beta* (30), econ* (30), alpha1* (11)") in r.stderr, r.stderr
+    # a bigger archive may read more: 3 x 30 briefs = 90 postings, so the 71 of this query are answered
+    monkeypatch.setattr(query, "MAX_QUERY_POSTINGS_PER_BRIEF", 3)
+    r = cli("search", "alpha1* OR econ* OR beta*")
+    assert r.exit_code == 0 and "30 briefs match" in r.stdout, r
+    r = cli("search", "alpha* OR econ* OR beta* OR gamma1*")  # 30 + 30 + 30 + 11: over 90
+    assert r.exit_code == 2 and "more than 90 times in the briefs" in r.stderr, r.stderr
 
 
 # == snapshots =======================================================================================

@@ -149,13 +149,14 @@ def _expanding(q) -> list:
 def check_expansion(queries, ixreader) -> None:
     """Refuse a query whose prefixes and near spellings, together, stand for more than
     ``MAX_QUERY_EXPANSION`` words of the archive, or for words that occur more than
-    ``MAX_QUERY_POSTINGS`` times in the briefs (each word counted once per brief: the posting
-    lists the search would read, which is what it costs; each term is capped alone too,
+    ``MAX_QUERY_POSTINGS`` times in the briefs, or ``MAX_QUERY_POSTINGS_PER_BRIEF`` times the
+    number of briefs if that is more (each word counted once per brief: the posting lists the
+    search would read, which is what it costs; each term is capped alone too,
     ``MAX_EXPANSION``). Fifty two-letter prefixes on 20,000 briefs stand for 6,500 words with
     1.8 million postings: over a minute. One line, naming the broadest terms. The words found
     are kept for the search itself."""
     from ..models import UsageError
-    from ..query import MAX_QUERY_EXPANSION, MAX_QUERY_POSTINGS
+    from ..query import MAX_QUERY_EXPANSION, MAX_QUERY_POSTINGS, MAX_QUERY_POSTINGS_PER_BRIEF
 
     words: dict[str, set] = {}
     for q in queries:
@@ -169,6 +170,7 @@ def check_expansion(queries, ixreader) -> None:
                          f"together (the limit is {MAX_QUERY_EXPANSION:,}); the broadest: {names}; "
                          "make them longer or fewer")
     leaves = [r for r, _ in ixreader.leaf_readers()]
+    limit = max(MAX_QUERY_POSTINGS, MAX_QUERY_POSTINGS_PER_BRIEF * ixreader.doc_count())
     places: dict[str, int] = {}
     n = 0
     for q in queries:
@@ -177,11 +179,11 @@ def check_expansion(queries, ixreader) -> None:
             k = sum(leaf.doc_frequency(f, w) for leaf in leaves for w in x.words(leaf))
             places[x.label] = places.get(x.label, 0) + k
             n += k
-            if n > MAX_QUERY_POSTINGS:  # enough counted (counting costs too)
+            if n > limit:  # enough counted (counting costs too)
                 broad = sorted(places.items(), key=lambda kv: (-kv[1], kv[0]))
                 names = ", ".join(f"{k} ({v:,})" for k, v in broad[:3])
                 raise UsageError(f"bad query: its prefixes and near spellings stand for words that occur more than "
-                                 f"{MAX_QUERY_POSTINGS:,} times in the briefs (each word once per brief: the limit); "
+                                 f"{limit:,} times in the briefs (each word once per brief: the limit); "
                                  f"the broadest: {names}; make them longer or fewer")
 
 
