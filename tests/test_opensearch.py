@@ -328,6 +328,45 @@ def test_two_writers_at_once(brief_exe, tmp_path, os_index):
     assert "both" in brief_exe("--index", os_index, "show", tagged, "--json").json["tags"]
 
 
+def test_killed_add_keeps_what_it_sent_and_a_rerun_completes_it(tmp_path, os_index):
+    """SIGKILL `brief add` of 60 files (a commit every 10) once it has reported some: every brief
+    it reported is in the index, whole; the same add again adds the rest, each brief once."""
+    import json
+    import subprocess
+    import sys
+    import time
+
+    from brieftool.engine import open_archive
+
+    files = [str(write(tmp_path / "in" / f"{n:02d}.txt", f"Title: Piece {n}\n\nA brief on grain exports, number {n}.\n"))
+             for n in range(60)]
+    cmd = [sys.executable, "-m", "brieftool", "--index", os_index, "add", "--batch-size", "10", "--verbose"]
+    out = tmp_path / "add.out"
+
+    def reported() -> set[str]:
+        return {ln.split()[1] for ln in out.read_text("utf-8").splitlines() if ln.startswith("added")}
+
+    with open(out, "w") as f:
+        p = subprocess.Popen(cmd + files, stdout=f, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        while p.poll() is None and len(reported()) < 10:
+            time.sleep(0.005)
+        p.kill()
+        status = p.wait()
+    said = reported()
+    kept = {b.id: b for b in open_archive(os_index).records()}
+    assert status == -9 and 10 <= len(said) and len(kept) < 60, (status, len(said), len(kept))  # killed midway
+    assert said <= set(kept)
+    for b in kept.values():  # each whole: its record, title and text as in its file
+        n = int(b.title.split()[1])
+        assert b.body.strip() == f"A brief on grain exports, number {n}." and b.source == files[n]
+    again = subprocess.run(cmd + ["--json"] + files, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    statuses = [x["status"] for x in json.loads(again.stdout)]
+    assert len(statuses) == 60 and statuses.count("added") == 60 - len(kept), statuses
+    titles = [b.title for b in open_archive(os_index).records()]
+    assert sorted(titles) == sorted(f"Piece {n}" for n in range(60))
+
+
 def test_three_nodes_survive_losing_one(tmp_path, monkeypatch, opensearch_cluster):
     """3 nodes, 1 replica: SIGKILL (by its pid) of the node holding the primary copy, while a
     reader loops on search and count: every answer has the same totals, nothing added before the
