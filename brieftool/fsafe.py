@@ -15,7 +15,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import hashlib
 import os
 import stat as _stat
 from pathlib import Path
@@ -130,3 +132,22 @@ def remove_tree(path: Path | str) -> None:
         shutil.rmtree(path)
     else:
         os.unlink(path)
+
+
+def sha256_file(path: Path | str) -> str:
+    """The sha256 of a file's bytes, read a megabyte at a time."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def fsync_path(path: Path | str, *, directory: bool = False) -> None:
+    """Flush a file (or a folder's entries) to disk; best effort, never raises."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -32,17 +32,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..models import Brief
+from ..fsafe import sha256_file as _sha
 
 SUMS_DIR = ".sums"
 INDEX_NAME = "MAIN"
-
-
-def _sha(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _segment_files(folder: str, segid: str) -> list[str]:

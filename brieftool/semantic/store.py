@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..models import Brief, BriefError
+from ..fsafe import fsync_path as _fsync
 
 DIR = "vectors"
 FORMAT = 1
@@ -154,15 +155,6 @@ def read_manifest(root, generation: int | None = None) -> Manifest | None:
             raise BriefError(f"vector manifest {path} is damaged; run 'brief embed --off' and 'brief embed' "
                              "to rebuild the vectors") from None
     return None
-
-
-def _fsync(path: Path, *, directory: bool = False) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def write_manifest(root, m: Manifest) -> Path:
