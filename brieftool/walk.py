@@ -44,7 +44,7 @@ GLOB_CHARS = frozenset("*?[")
 STDIN = "-"
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """One input: a file to read, stdin, or a path that failed/was skipped before reading.
 

@@ -370,6 +370,28 @@ def test_same_text_twice_in_one_run_is_one_brief(cli, tmp_path):
     assert len(listed(cli)) == 1
 
 
+def test_same_text_twice_in_one_batch_with_other_tags_keeps_the_text(cli, tmp_path):
+    # The second file finds the first one's record in the batch not yet committed (held there
+    # without its text) and adds its sheet's tag to it: the record written must keep the text.
+    d = tmp_path / "dup"
+    body = "Sanctions relief for the port of Nampo, in detail. " * 40
+    write(d / "a.txt", brief_text("Same memo", body))
+    write(d / "b.txt", brief_text("Same memo", body))
+    write(d / "c.txt", brief_text("Other memo"))
+    write(d / "meta.csv", "file,tags\na.txt,From A\nb.txt,From B\n")
+    r = cli("add", d, "--metadata", d / "meta.csv", "--json")
+    assert r.exit_code == 0, r
+    rows = by_name(r.json)
+    assert rows["a.txt"]["status"] == "added" and rows["b.txt"]["status"] == "updated"
+    assert rows["a.txt"]["id"] == rows["b.txt"]["id"]
+    one = cli("show", rows["a.txt"]["id"], "--json").json
+    assert one["tags"] == ["From A", "From B"]
+    assert one["text"] == brief_text("Same memo", body) and one["words"] == len(brief_text("Same memo", body).split())
+    hits = cli("search", "Nampo", "--json").json
+    assert [h["id"] for h in hits] == [rows["a.txt"]["id"]]
+    assert cli("check").exit_code == 0
+
+
 def test_small_batches_commit_in_between(cli, tmp_path, archive_dir):
     d = many(tmp_path, 12, "batches")
     r = cli("add", d, "--batch-size", "5", "--json")
@@ -407,26 +429,89 @@ def _brief_cmd():
     return [exe] if exe else [sys.executable, "-m", "brieftool"]
 
 
+def _marked_processes(mark: str) -> list[int]:
+    """Processes (other than this one) whose environment holds ``BRIEF_TEST_MARK=mark``."""
+    out = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit() and int(pid) != os.getpid():
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as f:
+                    if f"BRIEF_TEST_MARK={mark}".encode() in f.read().split(b"\0"):
+                        out.append(int(pid))
+            except OSError:
+                pass
+    return out
+
+
+def _none_left(mark: str, seconds: float = 10.0) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while (left := _marked_processes(mark)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
+def _ppid(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_add_killed_while_sub_writers_work_leaves_no_process_behind(tmp_path, archive_dir, brief_exe):
+    # Whoosh's sub-writers (started by a fork server, not by brief) must end with brief.
+    n = 1200
+    d = tmp_path / "subs"
+    for i in range(n):
+        write(d / f"s{i:04d}.txt", brief_text(f"Sub-writer memo {i}", f"Words {i} of a memo. " * 60))
+    mark = f"subs-{os.getpid()}-{time.time_ns()}"
+    env = dict(os.environ, BRIEF_WRITER_PROCS="2", BRIEF_LOCK_TIMEOUT="20", BRIEF_TEST_MARK=mark)
+    p = subprocess.Popen(_brief_cmd() + ["add", str(d), "--batch-size", "600", "--quiet"], env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    subs: list[int] = []
+    while not subs and p.poll() is None and time.monotonic() < deadline:
+        subs = [q for q in _marked_processes(mark) if q != p.pid and _ppid(q) not in (p.pid, 1, None)]
+        time.sleep(0.01)
+    assert subs and p.poll() is None, "no sub-writer seen before the add ended"
+    p.kill()
+    p.wait()
+    assert _none_left(mark) == []
+    r = brief_exe("add", d, "--json", env=env, timeout=120)
+    assert r.exit_code == 0, r
+    assert _marked_processes(mark) == []
+    recs = json.loads(brief_exe("list", "--json", "--limit", "5000", env=env).stdout)
+    assert sorted(Path(b["source"]).name for b in recs) == sorted(f"s{i:04d}.txt" for i in range(n))
+
+
 @pytest.mark.parametrize("writer_procs", ["1", "2"])
 def test_killed_add_keeps_committed_batches_and_rerun_completes(tmp_path, archive_dir, writer_procs, brief_exe):
     n, batch = 300, 20
     d = tmp_path / "kill"
     for i in range(n):
         write(d / f"k{i:04d}.txt", brief_text(f"Kill test memo {i}", f"Text {i} " * 40))
-    env = dict(os.environ, BRIEF_WRITER_PROCS=writer_procs, BRIEF_LOCK_TIMEOUT="20")
+    mark = f"kill-{os.getpid()}-{writer_procs}-{time.time_ns()}"
+    env = dict(os.environ, BRIEF_WRITER_PROCS=writer_procs, BRIEF_LOCK_TIMEOUT="20", BRIEF_TEST_MARK=mark)
     p = subprocess.Popen(_brief_cmd() + ["add", str(d), "--batch-size", str(batch), "--quiet"], env=env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while _generation(archive_dir) < 3 and p.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
     assert p.poll() is None, "the add finished before it could be killed"
+    if writer_procs == "2" and sys.platform.startswith("linux"):
+        assert len(_marked_processes(mark)) >= 3  # brief, its readers or sub-writers (and their fork server)
     p.kill()  # SIGKILL: no cleanup at all
     p.wait()
+    if sys.platform.startswith("linux"):  # the readers, sub-writers and fork server end with it
+        assert _none_left(mark) == []
     kept = brief_exe("list", "--format", "ids", env=env)
     kept_ids = kept.stdout.split()
     assert 0 < len(kept_ids) < n and len(kept_ids) % batch == 0  # whole batches only
     r = brief_exe("add", d, "--batch-size", str(batch), "--json", env=env, timeout=120)
     assert r.exit_code == 0, r
+    if sys.platform.startswith("linux"):
+        assert _marked_processes(mark) == []  # a run that ends leaves no process (no fork server) behind
     rows = json.loads(r.stdout)
     statuses = [x["status"] for x in rows]
     assert statuses.count("unchanged") == len(kept_ids) and statuses.count("added") == n - len(kept_ids)

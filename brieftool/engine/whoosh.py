@@ -19,6 +19,7 @@ of contents by rename, so a killed writer leaves the previous commit readable.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as _dt
 import json
 import math
@@ -671,6 +672,10 @@ class WhooshArchive(base.Archive):
             except BaseException:
                 aw.cancel()  # release the lock whatever went wrong
                 raise
+        finally:
+            subs = sys.modules.get(f"{__package__}.whoosh_subwriters")
+            if subs is not None:
+                subs.stop()  # the fork server of the sub-writers, if this writer started one
 
     def _acquire(self, lock_timeout: float, on_wait, **kw):
         # Every writer writes segments as separate files: Whoosh copies a compound segment
@@ -683,6 +688,10 @@ class WhooshArchive(base.Archive):
                 w = self.ix.writer(**kw)
                 if any(n not in w.schema for n in ADDED_FIELDS):
                     w = self._add_fields(w, kw)
+                if kw.get("procs", 1) > 1:
+                    from .whoosh_subwriters import serve
+
+                    w = serve(w)
                 return w
             except LockError:
                 if time.monotonic() >= deadline:
@@ -911,6 +920,11 @@ class ArchiveWriter(base.Writer):
         for docnum in old:
             self._w.delete_document(docnum)
         self._w.add_document(**brief_to_doc(b))
+        if self._vec is None:
+            # What later decisions of this batch read of the record is its fields: its text
+            # (the bulk of a batch's memory) is in the index once the batch is committed.
+            b = copy.copy(b)
+            b.text = None
         self._wrote(b)
         return True
 
