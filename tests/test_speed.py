@@ -275,6 +275,51 @@ def test_output_for_programs_never_imports_rich(tmp_path, archive_dir):
 
 
 # -- memory of one big document -------------------------------------------------------------------
+def test_lean_stored_writes_the_same_records_as_whoosh(monkeypatch):
+    """engine/whoosh.py pickles and compresses a stored dict holding a long string a piece at a
+    time: the bytes written (and the column's lengths) must be Whoosh's own, byte for byte."""
+    import io
+
+    from whoosh import columns
+    from whoosh.filedb.structfile import StructFile
+
+    from brieftool.engine import whoosh as W
+
+    monkeypatch.setattr(W, "LEAN_STORED_MIN", 5)
+    monkeypatch.setattr(W, "_STORED_PIECE", 7)  # pieces cut everywhere, even inside a surrogate pair's place
+    rnd = random.Random(3)
+    vals = [None, {"id": "abc", "text": "héllo wörld \ud800 x" * 5, "rec": {"title": "t"}}, {"id": "q"},
+            {"a": "short", "text": "€" * 50, "b": "z" * 30},
+            {"text": "".join(rnd.choice("ab é\u2028\U0001f600\udc80\n") for _ in range(3000)), "other": [1, 2]},
+            {"text": "same" * 9, "copy": None}]
+    vals[-1]["copy"] = vals[-1]["text"]  # one string stored twice: pickled once, then referenced
+
+    def written(add):
+        buf = io.BytesIO()
+        w = columns.PickleColumn(columns.CompressedBytesColumn()).writer(StructFile(buf))
+        for docnum, v in enumerate(vals):
+            add(w, docnum, v)
+        return buf.getvalue(), list(w._child._lengths.array), w._child._offset_base, w._child._count
+
+    cls = columns.PickleColumn.Writer
+    assert getattr(cls, "_brief_lean", False)
+    assert written(cls.add) == written(cls._brief_original_add)
+
+
+def test_a_big_text_is_stored_whole(tmp_path, archive_dir, monkeypatch):
+    from brieftool.engine import open_archive
+    from brieftool.engine import whoosh as W
+    from brieftool.ingest import add_paths
+
+    monkeypatch.setattr(W, "LEAN_STORED_MIN", 1000)
+    monkeypatch.setattr(W, "_STORED_PIECE", 333)
+    text = "Title: Big one\n\n" + " ".join(f"wörd{i} naïve \u2014 talks" for i in range(2000)) + "\n"
+    res = add_paths(open_archive(archive_dir, create=True), [str(write(tmp_path / "big.txt", text))], jobs=1)
+    assert [r.status for r in res] == ["added"]
+    b = open_archive(archive_dir).get(res[0].id)
+    assert b.text == text and b.title == "Big one"
+
+
 def test_lean_positions_write_the_same_postings_as_whoosh():
     """engine/whoosh.py holds a document's positions in arrays while indexing it: the postings
     (term, frequency, weight, encoded positions) must be Whoosh's own, byte for byte."""

@@ -153,6 +153,97 @@ def _lean_positions() -> None:
 _lean_positions()
 
 
+LEAN_STORED_MIN = 1 << 20  # a stored string of this many characters or more is pickled a piece at a time
+_STORED_PIECE = 1 << 20
+
+
+def _lean_stored() -> None:
+    """Pickle and compress a document's stored fields without whole copies of its text.
+
+    Whoosh stores a document's fields as one pickle (protocol 2), deflated (zlib, level 3). For
+    a big text that is, all at once and on top of the text itself: its UTF-8, the pickle holding
+    it (in a buffer that grows) and the compressed pickle: the peak of adding one big file (2.6
+    times the file's size). Here a stored dict holding a long string is pickled with a short
+    placeholder in its place, and that pickle goes to the compressor in pieces: its bytes before
+    the placeholder, the string's UTF-8 a piece at a time (under the header Whoosh's pickle
+    would give it), the bytes after; the compressed pieces are written as they come. The record
+    written is the one Whoosh would write: it decompresses to the same pickle, byte for byte
+    (the index format does not change; tests/test_speed.py compares them)."""
+    import pickle
+    import struct
+    import uuid
+    import zlib
+
+    from whoosh import columns
+
+    cls = columns.PickleColumn.Writer
+    if getattr(cls, "_brief_lean", False):
+        return
+    original = cls.add
+
+    def add(self, docnum, v):
+        child = self._child
+        if (type(child) is not columns.CompressedBytesColumn.Writer or child._compress is not zlib.compress
+                or type(v) is not dict):
+            return original(self, docnum, v)
+        big = [k for k, x in v.items() if type(x) is str and len(x) >= LEAN_STORED_MIN]
+        if not big or any(x is v[k] for k in big for k2, x in v.items() if k2 != k):
+            return original(self, docnum, v)  # (a string stored twice is pickled once, then referenced)
+        marks = {k: f"brief-stored-{uuid.uuid4().hex}" for k in big}
+        head = pickle.dumps({k: marks.get(k, x) for k, x in v.items()}, 2)
+        spans = []
+        for k in big:
+            m = marks[k].encode("ascii")
+            placeholder = b"X" + struct.pack("<I", len(m)) + m  # BINUNICODE: length, then UTF-8
+            if head.count(placeholder) != 1:
+                return original(self, docnum, v)
+            spans.append((head.index(placeholder), len(placeholder), v[k]))
+        spans.sort(key=lambda s: s[0])
+
+        def pieces(text):
+            for i in range(0, len(text), _STORED_PIECE):
+                yield text[i:i + _STORED_PIECE].encode("utf-8", "surrogatepass")  # as pickle encodes str
+
+        sizes = [sum(len(p) for p in pieces(text)) for _, _, text in spans]
+        if max(sizes) > 0xFFFFFFFF:
+            return original(self, docnum, v)
+        comp = zlib.compressobj(child._level)
+        dbfile = child._dbfile
+        child.fill(docnum)
+        written = 0
+
+        def put(data):
+            nonlocal written
+            out = comp.compress(data)
+            if out:
+                dbfile.write(out)
+                written += len(out)
+
+        pos = 0
+        for (start, length, text), size in zip(spans, sizes):
+            put(head[pos:start])
+            put(b"X" + struct.pack("<I", size))
+            for p in pieces(text):
+                put(p)
+            pos = start + length
+        put(head[pos:])
+        out = comp.flush()
+        dbfile.write(out)
+        written += len(out)
+        # The bookkeeping of Whoosh's VarBytesColumn.Writer.add, for the value written above.
+        child._lengths.append(written)
+        child._offsets.append(child._offset_base)
+        child._offset_base += written
+        child._count = docnum + 1
+
+    cls.add = add
+    cls._brief_lean = True
+    cls._brief_original_add = original
+
+
+_lean_stored()
+
+
 # Fields added to the schema after an archive may have been created: an index without them is
 # still read (records without them read as defaults) and gets them on its first write.
 ADDED_FIELDS = ("raw_sha256",)
