@@ -306,6 +306,60 @@ def test_lean_stored_writes_the_same_records_as_whoosh(monkeypatch):
     assert written(cls.add) == written(cls._brief_original_add)
 
 
+def test_a_body_indexed_in_place_gives_the_postings_of_its_copy():
+    """A big body after a header, or with its title in front, is indexed in place (engine/whoosh.py
+    _Body) rather than as a copy of the text: the same postings as Whoosh's for the copy."""
+    from whoosh import formats
+
+    from brieftool.engine import whoosh as W
+
+    field = W.make_schema()["body"]
+    rnd = random.Random(5)
+    words = ["sanctions", "Régime", "talks", "the", "of", "a", "Müller", "2024", "U.S.", "naïve", "\n", "—",
+             "e\u0301t\u00e9", "...", "x.y"]
+    for _ in range(200):
+        text = " ".join(rnd.choice(words) for _ in range(rnd.randint(0, 200)))
+        if rnd.random() < 0.3:
+            text = text.replace(" ", "")  # starts in the middle of a word too
+        start = rnd.randint(0, len(text))
+        head = rnd.choice(["", "Title here\n\n", "The of a\n\n"])
+        ours = list(field.format.word_values(W._Body((head, text, start)), field.analyzer, mode="index"))
+        theirs = list(formats.Positions._brief_original_word_values(field.format, head + text[start:],
+                                                                    field.analyzer, mode="index"))
+        assert ours == theirs, (head, text, start)
+
+
+def test_big_bodies_index_as_their_copies_did(tmp_path, monkeypatch):
+    from brieftool.engine import open_archive
+    from brieftool.engine import whoosh as W
+    from brieftool.ingest import add_paths
+
+    body = " ".join(f"the talks of wörd{i % 50} naïve" for i in range(300))
+    texts = ["Title: Header first\nAuthor: Ann Lee\n\n" + body + "\n",  # body after a header
+             "Some opening words\n\n" + body,  # title from the first line: in the body
+             "Date: 2020-01-02\n\nNo title line here. " + body]  # the title put in front?
+    paths = [str(write(tmp_path / "in" / f"t{i}.txt", t)) for i, t in enumerate(texts)]
+
+    def postings(min_chars):
+        monkeypatch.setattr(W, "LEAN_BODY_MIN", min_chars)
+        d = tmp_path / f"a{min_chars}"
+        add_paths(open_archive(d, create=True), paths, jobs=1)
+        with open_archive(d).searcher() as s:
+            r = s.reader()
+            docs = {s.stored_fields(n)["rec"]["source"]: n for n in range(r.doc_count_all())}
+            out = {src: r.doc_field_length(n, "body") for src, n in docs.items()}
+            for term in r.lexicon("body"):
+                m = r.postings("body", term)
+                out[term] = sorted((r.stored_fields(n)["rec"]["source"], tuple(ps))
+                                   for n, ps in m.items_as("positions"))
+        return out
+
+    in_place = postings(10)
+    assert any(isinstance(W._body_with_title(open_archive(tmp_path / "a10").get(i)), W._Body)
+               for i in [b.id for b in open_archive(tmp_path / "a10").records()])
+    assert in_place == postings(10**9)
+
+
 def test_a_big_text_is_stored_whole(tmp_path, archive_dir, monkeypatch):
     from brieftool.engine import open_archive
     from brieftool.engine import whoosh as W

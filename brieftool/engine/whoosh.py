@@ -130,7 +130,8 @@ def _lean_positions() -> None:
         kwargs["positions"] = True
         kwargs["boosts"] = True
         try:
-            for t in formats.tokens(value, analyzer, kwargs):
+            for t in (_body_tokens(value, analyzer, kwargs) if isinstance(value, _Body)
+                      else formats.tokens(value, analyzer, kwargs)):
                 text = t.text
                 arr = poses.get(text)
                 if arr is None:
@@ -139,7 +140,7 @@ def _lean_positions() -> None:
                 arr.append(t.pos)
                 weights[text] += t.boost
         except OverflowError:  # a position beyond 2**32: Whoosh's own lists
-            yield from original(self, value, analyzer, **kwargs)
+            yield from original(self, value.joined() if isinstance(value, _Body) else value, analyzer, **kwargs)
             return
         for w in list(poses):
             poslist = poses.pop(w)  # encoded terms let their arrays go
@@ -148,6 +149,60 @@ def _lean_positions() -> None:
     cls.word_values = word_values
     cls._brief_lean = True
     cls._brief_original_word_values = original
+
+
+class _Body(tuple):
+    """``(head, text, start)``: the value indexed in ``body`` standing for ``head + text[start:]``
+    when that string would be a copy of a big text (its body after a header, or with its title
+    in front). The word positions of :func:`_lean_positions` tokenize it in place."""
+
+    __slots__ = ()
+
+    def joined(self) -> str:
+        head, text, start = self
+        return head + text[start:]
+
+
+def _body_tokens(value: _Body, analyzer, kwargs):
+    """The tokens ``formats.tokens`` gives for ``value.joined()``, without joining: the head's,
+    then the text's from ``start`` on (a regex search begun at ``start`` finds what a search of
+    the slice finds: the word pattern looks at nothing before its match), numbered on."""
+    from whoosh.analysis import CompositeAnalyzer, RegexTokenizer, Token
+    from whoosh.formats import unstopped
+
+    head, text, start = value
+    tok = analyzer.items[0] if isinstance(analyzer, CompositeAnalyzer) else None
+    plain = (type(tok) is RegexTokenizer and not tok.gaps and not kwargs.get("chars")
+             and not kwargs.get("keeporiginal") and kwargs.get("tokenize", True)
+             and not kwargs.get("start_pos") and not kwargs.get("no_morph"))
+    if not plain:
+        from whoosh import formats
+
+        yield from formats.tokens(value.joined(), analyzer, kwargs)
+        return
+    kw = dict(kwargs)
+    positions = kw.pop("positions", False)
+    removestops = kw.pop("removestops", True)
+    mode = kw.pop("mode", "")
+    kw.pop("chars", None)
+
+    def words():
+        t = Token(positions, False, removestops=removestops, mode=mode, **kw)
+        n = 0
+        for s, at in ((head, 0), (text, start)):
+            for match in tok.expression.finditer(s, at):
+                t.text = match.group(0)
+                t.boost = 1.0
+                t.stopped = False
+                if positions:
+                    t.pos = n
+                n += 1
+                yield t
+
+    gen = words()
+    for item in analyzer.items[1:]:
+        gen = item(gen)
+    yield from unstopped(gen)
 
 
 _lean_positions()
@@ -334,18 +389,37 @@ def _day(d: _dt.date) -> _dt.datetime:
     return _dt.datetime(d.year, d.month, d.day)
 
 
-def _body_with_title(b: Brief) -> str:
+def _body_with_title(b: Brief) -> "str | _Body":
     """The text indexed in ``body``: the body, with the title in front when the body does not
     already begin with it (a header line "Title: ..." is cut from the body). So a word of the
     title counts once in the text of every brief, whatever its layout, and then TITLE_WEIGHT
-    more (query.py)."""
+    more (query.py). A big body that would be a copy of the text is given as a :class:`_Body`."""
     title = " ".join(b.title.split())
-    if not title:
-        return b.body
-    head = " ".join(b.body[:len(b.title) + 400].split())
-    if fold(title) in fold(head):
-        return b.body
-    return f"{b.title}\n\n{b.body}"
+    start = b.body_start
+    if title:
+        head = " ".join(b.text[start:start + len(b.title) + 400].split())
+        prefix = "" if fold(title) in fold(head) else f"{b.title}\n\n"
+    else:
+        prefix = ""
+    if not prefix and not start:
+        return b.text
+    if len(b.text) - start < LEAN_BODY_MIN:
+        return prefix + b.text[start:]
+    return _Body((prefix, b.text, start))  # not a copy of a big text: indexed in place
+
+
+LEAN_BODY_MIN = 1 << 20  # a body of this many characters or more is indexed in place (see _Body)
+
+
+def _clean_body(body):
+    from ..names import clean, has_surrogates
+
+    if isinstance(body, _Body):
+        head, text, start = body
+        if not has_surrogates(head) and not has_surrogates(text):
+            return body
+        return clean(body.joined())
+    return clean(body)
 
 
 def brief_to_doc(b: Brief) -> dict:
@@ -358,7 +432,7 @@ def brief_to_doc(b: Brief) -> dict:
     doc = {
         "id": b.id,
         "title": clean(b.title),
-        "body": clean(_body_with_title(b)),
+        "body": _clean_body(_body_with_title(b)),
         "rec": rec,
         "text": b.text,
         "title_sort": fold(clean(b.title)) or "\uffff",
