@@ -11,6 +11,7 @@ expression runs on a slice of one line.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, NamedTuple
@@ -110,6 +111,7 @@ _MARKDOWN_LINK = re.compile(r"!?\[([^\]\n]{0,300})\]\([^)\n]{0,500}\)")
 _MARKDOWN_HEADING = re.compile(r"\s*#{1,6}\s+")
 
 
+@functools.lru_cache(maxsize=1024)  # the recognisers look at the same head lines in turn
 def strip_markdown(s: str) -> str:
     """``s`` without Markdown emphasis, code marks, link targets or a heading mark."""
     s = s[:LINE_MAX]

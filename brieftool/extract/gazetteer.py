@@ -32,6 +32,7 @@ def _fold(word: str) -> str:
     return "and" if w == "&" else w
 
 
+@functools.lru_cache(maxsize=1024)  # the same line is looked up as a type, an organization...
 def fold_words(s: str) -> tuple[str, ...]:
     words = [_fold(w) for w in _WORD.findall(s[:400])]
     if words and words[0] == "the":
