@@ -418,7 +418,16 @@ def highlight(body: str, terms, maxchars: int) -> str:
 
     frag = wh.ContextFragmenter(maxchars=maxchars, surround=60)
     return wh.highlight(body, frozenset(terms), _analyzer("body"), frag, _MarkFormatter(), top=2,
-                        scorer=wh.BasicFragmentScorer)
+                        scorer=_first_on_ties)
+
+
+def _first_on_ties(fragment) -> float:
+    """Whoosh's passage score (matches, times 100 per distinct word), the earlier passage first
+    among equals: Whoosh breaks ties by the passages' memory addresses, so the same search
+    could show other passages from one run to the next."""
+    from whoosh import highlight as wh
+
+    return wh.BasicFragmentScorer()(fragment) - fragment.startchar * 1e-12
 
 
 __all__ = ["WhooshReader", "facet_counts", "live_docs", "highlight", "Q"]
