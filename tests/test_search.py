@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import io
 import json
 
@@ -296,3 +297,66 @@ def test_search_process_does_not_import_unused_modules(cli, tmp_path, archive_di
             "if m in sys.modules), file=sys.stderr)\n")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "similar" in p.stdout and "LOADED []" in p.stderr, p.stderr
+
+
+# -- phrases matched by positions; passages chosen the same way every run ----------------------------
+def test_quick_phrase_spans_are_whoosh_spans(tmp_path):
+    """brief matches an exact phrase by its words' positions (engine/whoosh.py _quick_phrases);
+    for every brief and phrase the spans, and so the matches and their order, are Whoosh's own."""
+    import random
+
+    from whoosh import query as wq
+    from whoosh.query.spans import SpanNear2
+
+    from brieftool.engine.whoosh import WhooshArchive
+    from brieftool.models import Brief
+
+    rng = random.Random(7)
+    words = "debt national the of relief sanctions debt tax cuts state union".split()
+    a = WhooshArchive.open(tmp_path / "archive", create=True)
+    with a.writer() as w:
+        for i in range(60):
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(5, 80)))
+            w.put(Brief(id=f"b{i:03d}", title=f"Brief {i}", text=text, sha256=f"{i:064x}"))
+    cls = SpanNear2.SpanNear2Matcher
+    assert getattr(cls, "_brief_quick", False)
+    quick, whoosh_own = cls._get_spans, cls._brief_original_get_spans
+    phrases = [[rng.choice(["debt", "nation", "relief", "sanction", "tax", "cut", "state", "union"])
+                for _ in range(rng.randint(2, 4))] for _ in range(80)] + [["debt", "debt"], ["debt", "debt", "debt"]]
+    matched = 0
+    with a.ix.searcher() as s:
+        for ph in phrases:
+            q = wq.Phrase("body", ph)
+            got = {}
+            for impl in (quick, whoosh_own):
+                cls._get_spans = impl
+                try:
+                    m = q.matcher(s)
+                    found = []
+                    while m.is_active():
+                        found.append((m.id(), sorted((sp.start, sp.end) for sp in m.spans())))
+                        m.next()
+                finally:
+                    cls._get_spans = quick
+                got[impl] = found
+            assert got[quick] == got[whoosh_own], ph
+            matched += bool(got[quick])
+    assert matched >= 20  # the phrases do match: the comparison is not of empty lists
+
+
+def test_snippet_passages_are_the_same_every_run(tmp_path, brief_exe):
+    # Three passages score the same: the two earliest are shown, in every process (Whoosh broke
+    # such ties by the passages' memory addresses).
+    filler = " ".join(f"word{i}" for i in range(60))
+    text = "Tie memo\n\n" + " ".join(f"{filler} national debt number {k}." for k in ("one", "two", "three")) + "\n"
+    f = write(tmp_path / "tie.txt", text)
+    idx = tmp_path / "ties"
+    assert brief_exe("--index", idx, "add", f).exit_code == 0
+    seen = set()
+    for seed in ("1", "2", "3", "4"):
+        r = brief_exe("--index", idx, "search", '"national debt"', "--json", env=dict(os.environ, PYTHONHASHSEED=seed))
+        assert r.exit_code == 0, r
+        seen.add(json.loads(r.stdout)[0]["snippet"])
+    assert len(seen) == 1
+    (snip,) = seen
+    assert "number one" in snip and "number two" in snip and "number three" not in snip

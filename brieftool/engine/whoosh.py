@@ -299,6 +299,49 @@ def _lean_stored() -> None:
 _lean_stored()
 
 
+def _quick_phrases() -> None:
+    """Match an exact phrase (``"national debt"``) by its words' positions, not Whoosh's spans.
+
+    Whoosh matches a phrase as a near-query of its words (``SpanNear2``): for every brief that
+    has all of them it builds a ``Span`` object per occurrence of each word and compares them
+    pair by pair, in Python, which made a phrase of two common words the slowest query of a
+    search. For the exact phrase (in order, adjacent: ``slop=1, mindist=1``) of words whose
+    postings carry positions, the phrase ends where each next word's position is one more than
+    the last's: a set lookup per occurrence. The spans given back are the same as Whoosh's
+    (tests/test_search.py compares them); any other near-query is Whoosh's own."""
+    from whoosh.query.spans import Span, SpanNear2
+
+    cls = SpanNear2.SpanNear2Matcher
+    if getattr(cls, "_brief_quick", False):
+        return
+    original = cls._get_spans
+
+    def _get_spans(self):
+        if self.slop != 1 or self.mindist != 1 or not self.ordered:
+            return original(self)
+        ms = self.ms
+        try:
+            if not all(m.supports("positions") for m in ms):
+                return original(self)
+            ends = ms[0].value_as("positions")
+            for m in ms[1:]:
+                if not ends:
+                    return []
+                nxt = set(m.value_as("positions"))
+                ends = [p + 1 for p in ends if p + 1 in nxt]
+        except Exception:  # a matcher of another kind: Whoosh's way
+            return original(self)
+        back = len(ms) - 1
+        return [Span(e - back, e) for e in sorted(set(ends))]
+
+    cls._get_spans = _get_spans
+    cls._brief_quick = True
+    cls._brief_original_get_spans = original
+
+
+_quick_phrases()
+
+
 # Fields added to the schema after an archive may have been created: an index without them is
 # still read (records without them read as defaults) and gets them on its first write.
 ADDED_FIELDS = ("raw_sha256",)
