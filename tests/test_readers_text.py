@@ -551,3 +551,33 @@ def test_decode_bytes_is_the_whole_pipeline():
     assert (text, enc) == ("“A”\n", "cp1252")
     assert warnings == ["decoded as Windows-1252 (not valid UTF-8)"]
     assert isinstance(decode_bytes(bytearray(b"ok")), tuple)
+
+
+def test_line_endings_made_lf_on_the_bytes_decode_as_on_the_text(monkeypatch):
+    """readers/text.py turns CRLF and lone CR into LF on the bytes, before decoding (a big file
+    is not copied again as text): the text, encoding, warnings and refusals are the ones of
+    decoding first and replacing on the text, whatever the bytes."""
+    rnd = random.Random(11)
+    pieces = [b"\r\n", b"\r", b"\n", b"\r\r\n", b"word ", b"caf\xc3\xa9 ", b"\xe2\x80\x94", b"\xe9", b"\x93\x94",
+              b"\x81", b"\x00", b"\x07", b"\x9d", b"\xef\xbb\xbf", b"  ", b"\xf0\x9f\x98", b"\xc3"]
+
+    def outcome(data, partial=False):
+        try:
+            return reader._decode(data, partial=partial)
+        except ReadError as e:
+            return type(e).__name__, str(e)
+
+    cases = [b"".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 40))) for _ in range(3000)]
+    cases += [b"\r" * 5, b"\r\n" * 3, b"a\r", b"\xef\xbb\xbf\r\nx\r", b"x" * 70000 + b"\r\n\x07" * 10]
+    ours = [(outcome(c), outcome(c, partial=True)) for c in cases]
+
+    def on_the_text(data, *, partial, declared_utf8, warnings):
+        return reader._decode_utf8_or_legacy(data, partial=partial, declared_utf8=declared_utf8, warnings=warnings)
+
+    monkeypatch.setattr(reader, "_decode_lf", on_the_text)
+    for c, got in zip(cases, ours):
+        assert got == (outcome(c), outcome(c, partial=True)), c
+    # many decoded with their line endings made LF on the bytes (no control character), many not
+    lf = [o for (o, _), c in zip(ours, cases) if b"\r" in c and len(o) == 3 and not reader._CONTROL_RE.search(o[0])]
+    assert len(lf) > 100 and any(o[1] != "utf-8" for o in lf) and any(o[1] == "utf-8" for o in lf)
+    assert sum(1 for (o, _), c in zip(ours, cases) if b"\r" in c and len(o) == 3 and o not in lf) > 20
