@@ -51,11 +51,28 @@ def test_default_batches_grow_with_the_run(tmp_path, archive_dir, monkeypatch):
     from brieftool.engine import open_archive
 
     monkeypatch.setattr(ingest, "BATCH_SIZE", 2)
+    monkeypatch.setattr(ingest, "SMALL_BATCHES", 3)
     paths = files(tmp_path, 20, "g")
     res = ingest.add_paths(open_archive(archive_dir, create=True), paths, jobs=1)
     assert len(res) == 20 and {r.status for r in res} == {"added"}
-    # each batch as large as all before it (at least BATCH_SIZE): 2, 2, 4, 8, then the rest
-    assert sorted(n for _, n, _ in segments(archive_dir)) == [2, 2, 4, 4, 8]
+    # SMALL_BATCHES batches of BATCH_SIZE, then each as large as all before it: 2, 2, 2, 6, then the rest
+    assert sorted(n for _, n, _ in segments(archive_dir)) == [2, 2, 2, 6, 8]
+
+
+def test_first_batches_end_at_small_batch_chars(tmp_path, archive_dir, monkeypatch):
+    from brieftool import ingest
+    from brieftool.engine import open_archive
+
+    monkeypatch.setattr(ingest, "SMALL_BATCH_CHARS", 120)
+    monkeypatch.setattr(ingest, "SMALL_BATCHES", 2)
+    paths = []
+    for i in range(10):
+        text = f"Title: Piece {i:02d}\n\n" + "word " * 20
+        text = text[:49] + "\n"  # 50 characters: two texts stay under 120, three pass it
+        paths.append(str(write(tmp_path / "p" / f"p{i}.txt", text)))
+    res = ingest.add_paths(open_archive(archive_dir, create=True), paths, jobs=1)
+    assert [r.status for r in res] == ["added"] * 10
+    assert sorted(n for _, n, _ in segments(archive_dir)) == [3, 3, 4]  # 3, 3 (small), then the rest
 
 
 def test_a_batch_ends_when_its_texts_pass_batch_chars(tmp_path, archive_dir, monkeypatch):
@@ -410,6 +427,22 @@ def test_a_bulk_add_leaves_side_data_for_every_segment(tmp_path, archive_dir, mo
     add_paths(open_archive(archive_dir), rich_files(tmp_path, 12, "many"), batch_size=5, jobs=1)
     segids = {seg.segment_id() for seg in whoosh.WhooshArchive.open(archive_dir).ix._segments()}
     assert len(segids) >= 3
+    have = {p.name for p in (archive_dir / SIDE_DIR).iterdir()}
+    assert have == {f"{s}.{kind}.json" for s in segids for kind in ("sum", "src")}
+    side_agrees_with_records(archive_dir)
+
+
+def test_a_bulk_add_whose_last_batch_fills_up_still_leaves_side_data(tmp_path, archive_dir, monkeypatch):
+    # 15 files in batches of 5: the last batch is committed as a checkpoint and the final commit
+    # has nothing left to write; the side data must be written all the same.
+    from brieftool.engine import open_archive, whoosh
+    from brieftool.engine.whoosh_side import SIDE_DIR
+    from brieftool.ingest import add_paths
+
+    monkeypatch.setattr(whoosh, "WARM_AFTER", 10)
+    add_paths(open_archive(archive_dir, create=True), rich_files(tmp_path, 15, "round"), batch_size=5, jobs=1)
+    segids = {seg.segment_id() for seg in whoosh.WhooshArchive.open(archive_dir).ix._segments()}
+    assert len(segids) == 3
     have = {p.name for p in (archive_dir / SIDE_DIR).iterdir()}
     assert have == {f"{s}.{kind}.json" for s in segids for kind in ("sum", "src")}
     side_agrees_with_records(archive_dir)

@@ -1075,14 +1075,14 @@ class ArchiveWriter(base.Writer):
         if self.changes:
             self._commit_whoosh(mergetype=tiered_merge)
             _take_sums(self.archive)
-            if self._run_changes + self.changes >= WARM_AFTER:
-                # A bulk run: summarise its new segments now (one pass over their records, about
-                # 1% of what adding them cost), so the first `stats` after it is as quick as later ones.
-                from . import whoosh_side
-
-                whoosh_side.warm(self.archive)
-        else:
+        else:  # nothing since the last checkpoint (a run whose last batch just filled up)
             self._w.cancel()
+        if self._run_changes + self.changes >= WARM_AFTER:
+            # A bulk run: summarise its new segments now (one pass over their records, about
+            # 1% of what adding them cost), so the first `stats` after it is as quick as later ones.
+            from . import whoosh_side
+
+            whoosh_side.warm(self.archive)
 
     def cancel(self) -> None:
         with contextlib.suppress(Exception):
