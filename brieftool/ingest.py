@@ -52,6 +52,13 @@ OVERRIDABLE = ("title", "authors", "date", "tags", "type", "organization")
 
 BATCH_SIZE = 1000  # changes per commit
 BATCH_CHARS = 16_000_000  # and at most about this much text per commit (a batch's texts stay in memory)
+# The first SMALL_BATCHES batches of a run hold at most BATCH_SIZE changes and SMALL_BATCH_CHARS
+# characters: then each of Whoosh's two sub-writers indexes about 2 M characters, which its
+# posting pool (WRITER_LIMITMB) holds without spilling sorted runs to disk and merging them back
+# (measured, 20,000 pieces: batches of 1,000 cost what the floor costs, 111 CPU s; batches of
+# 2,000-3,800, 115-131 s). Past that, batches grow (so a big run does not make hundreds of segments).
+SMALL_BATCHES = 20
+SMALL_BATCH_CHARS = 4_500_000
 BATCH_SECONDS = 60.0  # at most this long between commits
 CHUNK = 32  # files per job sent to a worker process
 PARALLEL_MIN = 200  # fewer files to read than this: read them in this process
@@ -562,19 +569,24 @@ class _Batches:
             self.flush()
 
     def batch_limit(self) -> int:
-        """Changes per batch: ``batch_size`` when given; else batches grow with the run, each as
-        large as all the run committed before it (at least BATCH_SIZE): a 20,000-file add makes
-        about 6 commits instead of 20. The time limit still holds, so an interrupted run loses at
+        """Changes per batch: ``batch_size`` when given; else BATCH_SIZE for the run's first
+        SMALL_BATCHES batches (see there), then each as large as all the run committed before it,
+        so a 100,000-file add makes about 40 commits, not 100. The time limit still holds, so an interrupted run loses at
         most ``batch_seconds`` of work; and a batch ends once its texts pass BATCH_CHARS (they are
         held until it is committed), so memory does not grow with the run."""
         if self.opts.batch_size:
             return self.opts.batch_size
+        if self.commits < SMALL_BATCHES:
+            return BATCH_SIZE
         return max(BATCH_SIZE, self.committed)
+
+    def chars_limit(self) -> int:
+        return min(BATCH_CHARS, SMALL_BATCH_CHARS) if self.commits < SMALL_BATCHES else BATCH_CHARS
 
     def maybe_checkpoint(self) -> None:
         n = self.pending()
         if n and (n >= self.batch_limit() or time.monotonic() - self.t_batch >= self.opts.batch_seconds
-                  or (not self.opts.batch_size and self.chars >= BATCH_CHARS)):
+                  or (not self.opts.batch_size and self.chars >= self.chars_limit())):
             self.checkpoint()
 
     def checkpoint(self) -> None:
