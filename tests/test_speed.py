@@ -59,17 +59,22 @@ def test_default_batches_grow_with_the_run(tmp_path, archive_dir, monkeypatch):
     assert sorted(n for _, n, _ in segments(archive_dir)) == [2, 2, 2, 6, 8]
 
 
+def fifty_character_pieces(tmp_path) -> list[str]:
+    """Ten texts of 50 characters each: two stay under 120 characters, three pass it."""
+    paths = []
+    for i in range(10):
+        text = (f"Title: Piece {i:02d}\n\n" + "word " * 20)[:49] + "\n"
+        paths.append(str(write(tmp_path / "p" / f"p{i}.txt", text)))
+    return paths
+
+
 def test_first_batches_end_at_small_batch_chars(tmp_path, archive_dir, monkeypatch):
     from brieftool import ingest
     from brieftool.engine import open_archive
 
     monkeypatch.setattr(ingest, "SMALL_BATCH_CHARS", 120)
     monkeypatch.setattr(ingest, "SMALL_BATCHES", 2)
-    paths = []
-    for i in range(10):
-        text = f"Title: Piece {i:02d}\n\n" + "word " * 20
-        text = text[:49] + "\n"  # 50 characters: two texts stay under 120, three pass it
-        paths.append(str(write(tmp_path / "p" / f"p{i}.txt", text)))
+    paths = fifty_character_pieces(tmp_path)
     res = ingest.add_paths(open_archive(archive_dir, create=True), paths, jobs=1)
     assert [r.status for r in res] == ["added"] * 10
     assert sorted(n for _, n, _ in segments(archive_dir)) == [3, 3, 4]  # 3, 3 (small), then the rest
@@ -81,11 +86,7 @@ def test_a_batch_ends_when_its_texts_pass_batch_chars(tmp_path, archive_dir, mon
     from brieftool.engine import open_archive
 
     monkeypatch.setattr(ingest, "BATCH_CHARS", 120)
-    paths = []
-    for i in range(10):
-        text = f"Title: Piece {i:02d}\n\n" + "word " * 20
-        text = text[:49] + "\n"  # 50 characters: two texts stay under 120, three pass it
-        paths.append(str(write(tmp_path / "p" / f"p{i}.txt", text)))
+    paths = fifty_character_pieces(tmp_path)
     res = ingest.add_paths(open_archive(archive_dir, create=True), paths, jobs=1)
     assert [r.status for r in res] == ["added"] * 10
     assert sorted(n for _, n, _ in segments(archive_dir)) == [1, 3, 3, 3]
