@@ -33,9 +33,12 @@ _RUNNING = False
 
 
 def _context():
-    """The fork server's context (started on first use), or None where it cannot run."""
+    """The fork server's context (the server started if it is not running), or None where it
+    cannot run."""
     global _CTX, _FAILED, _RUNNING
-    if _CTX is None and not _FAILED or _CTX is not None and not _RUNNING:
+    if _FAILED:
+        return None
+    if not _RUNNING:
         try:
             import multiprocessing
             from multiprocessing import forkserver
@@ -48,6 +51,7 @@ def _context():
             _CTX, _RUNNING = ctx, True
         except Exception:  # no fork server here (an odd platform, no sys.executable...)
             _FAILED = True
+            return None
     return _CTX
 
 
