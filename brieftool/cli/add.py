@@ -27,7 +27,7 @@ from typing import List, Optional
 import typer
 
 from .app import app
-from .options import FollowLinksOpt, on_wait, settings
+from .options import BatchSizeOpt, FollowLinksOpt, on_wait, settings
 from ..models import BriefError, UsageError
 
 FEW = 50  # up to this many inputs, every input gets its line
@@ -311,7 +311,7 @@ def sync(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or per-file lines: failures and the summary only."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="A line for every file, however many."),
     as_json: bool = typer.Option(False, "--json", help="A JSON array on stdout: path, status, id, error per file (and removal)."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, metavar="N", help="Commit every N changes (default: at least every minute, in batches growing from 1,000; an interrupted run keeps every committed batch)."),
+    batch_size: Optional[int] = BatchSizeOpt,
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Processes reading files (default: one per core)."),
 ):
     """Bring the archive in line with folders: add new files, update changed ones.
@@ -424,7 +424,7 @@ def add(
     as_json: bool = typer.Option(False, "--json", help="A JSON array on stdout: path, status, id, error per input."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or per-file lines: failures and the summary only."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="A line for every input, however many."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, metavar="N", help="Commit every N changes (default: at least every minute, in batches growing from 1,000; an interrupted run keeps every committed batch)."),
+    batch_size: Optional[int] = BatchSizeOpt,
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Processes reading files (default: one per core)."),
 ):
     """Add plain-text briefs to the archive: files, whole folders, globs, or standard input.

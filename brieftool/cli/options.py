@@ -36,6 +36,10 @@ def output_format(fmt: Optional[str], as_json: bool) -> str:
     return fmt
 
 
+BatchSizeOpt = typer.Option(
+    None, "--batch-size", min=1, metavar="N",
+    help="Commit every N changes (default: at least every minute, in batches of 1,000 briefs or 4.5 M "
+         "characters, growing after the 20th; an interrupted run keeps every committed batch).")
 FollowLinksOpt = typer.Option(
     False, "--follow-links",
     help="Follow symbolic links that lead outside a folder being walked (by default they are skipped, "
