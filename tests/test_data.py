@@ -279,6 +279,58 @@ def test_check_reports_damaged_records(cli, varied, archive_dir):
     assert j["ok"] is False and j["briefs"] == 9 and len(j["problems"]) == 4
 
 
+def test_check_in_two_processes_reports_what_one_pass_does(cli, varied, archive_dir, monkeypatch):
+    """A big archive's check reads half of the segments in a child process: the same report,
+    line for line, as one pass (problems and notes in index order, caps, duplicates across the
+    halves), and when the records of the second half cannot be read, the same end."""
+    from whoosh import index
+
+    from brieftool.engine import whoosh_maint
+
+    def raw_segment(docs):
+        w = index.open_dir(str(archive_dir), indexname="MAIN").writer(compound=False)
+        for d in docs:
+            w.add_document(**d)
+        w.commit(merge=False)  # a segment of its own
+
+    bad_hash = _doc(id="hash111", sha256="0" * 64)
+    incomplete = _doc(id="miss222")
+    del incomplete["rec"]["title"]
+    raw_segment([bad_hash, incomplete, _doc(id=varied["crlf"], text="Another text\n\nunder a taken id.")])
+    bad_type = _doc(id="type333")
+    bad_type["rec"]["authors"] = "not a list"
+    raw_segment([bad_type, _doc(id=varied["seed"], text="A third text\n\nunder the seed's id."),
+                 _doc(id="same444", text="Another text\n\nunder a taken id.")])
+    assert len(_segments(archive_dir)) >= 3
+    one_pass = cli("check", "--json").json
+    assert one_pass["ok"] is False and len(one_pass["problems"]) == 5 and one_pass["notes"]
+
+    children = []
+    real = whoosh_maint._check_in_child
+    def spy(leaves):
+        join = real(leaves)
+        return lambda: children.append(join()) or children[-1]
+
+    monkeypatch.setattr(whoosh_maint, "_check_in_child", spy)
+    monkeypatch.setattr(whoosh_maint, "CHECK_SPLIT_MIN", 0)
+    assert cli("check", "--json").json == one_pass
+    assert len(children) == 1 and children[0] is not None and children[0].briefs > 0  # the child did its half
+    monkeypatch.setattr(whoosh_maint, "MAX_PROBLEMS_PER_KIND", 1)  # the caps apply across the halves
+    capped = cli("check", "--json").json
+    monkeypatch.setattr(whoosh_maint, "CHECK_SPLIT_MIN", 10 ** 9)
+    assert capped == cli("check", "--json").json and any(p.startswith("(more problems") for p in capped["problems"])
+
+    # the stored records of the newest segment cut short: the reading ends there, both ways
+    newest = index.open_dir(str(archive_dir), indexname="MAIN")._segments()[-1]
+    stored = archive_dir / f"{newest.segment_id()}._stored.col"
+    data = stored.read_bytes()
+    stored.write_bytes(data[:len(data) // 3])
+    whole = cli("check", "--json").json
+    assert whole["problems"][-1].startswith("the stored records cannot be read") and whole["briefs"] < one_pass["briefs"]
+    monkeypatch.setattr(whoosh_maint, "CHECK_SPLIT_MIN", 0)
+    assert cli("check", "--json").json == whole
+
+
 def test_check_refuses_newer_format_and_so_does_every_command(cli, varied, archive_dir):
     meta = archive_dir / "brief.json"
     meta.write_text(json.dumps({"format": 99}))

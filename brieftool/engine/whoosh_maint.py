@@ -97,12 +97,115 @@ def _check_schema(have, want, rep: CheckReport) -> None:
                             "run 'brief reindex'")
 
 
-def _check_records(searcher, rep: CheckReport) -> None:
+CHECK_SPLIT_MIN = 4000  # briefs from which `check` reads the second half of the segments in a child process
+
+
+class _Part:
+    """What checking some segments found, in the order found: the problems (kind, line), the
+    records read, the ids and text hashes seen (first-seen order), and the line that ended the
+    reading when the records could not all be read."""
+
+    def __init__(self):
+        self.events: list[tuple[str, str]] = []
+        self.briefs = 0
+        self.ids: collections.Counter = collections.Counter()
+        self.shas: dict[str, list[str]] = {}
+        self.fatal: str | None = None
+
+
+def _check_leaves(leaves) -> _Part:
+    """Check the records of some segments (``leaves``: (segment reader, offset) in index order)."""
     from .whoosh import doc_to_brief
 
-    r = searcher.reader()
-    ids: collections.Counter = collections.Counter()
-    shas: dict[str, list[str]] = collections.defaultdict(list)
+    part = _Part()
+    # Which documents each id and hash term points at, read from the term lists in one pass per
+    # segment (a lookup per record probed every segment: most of check's time).
+    indexed = {f: _term_docs(leaves, f) for f in ("id", "sha256")}
+    for leaf, offset in leaves:
+        docs = leaf.iter_docs()  # one record at a time: an archive may be larger than memory
+        while True:
+            try:
+                local, stored = next(docs)
+            except StopIteration:
+                break
+            except Exception as e:
+                part.fatal = (f"the stored records cannot be read ({type(e).__name__}: {e}); restore from an "
+                              "export with 'brief import' into a new archive")
+                return part
+            docnum = local + offset
+            part.briefs += 1
+            bid = stored.get("id")
+            name = f"brief {bid}" if isinstance(bid, str) and bid else f"record #{docnum}"
+            try:
+                d = stored_to_json(stored)
+                record_from_json(d, strict=True)
+                doc_to_brief(stored)
+            except ValueError as e:
+                part.events.append(("incomplete record", f"{name}: {e}"))
+                continue
+            except Exception as e:
+                part.events.append(("incomplete record", f"{name}: cannot be read ({type(e).__name__}: {e})"))
+                continue
+            part.ids[bid] += 1
+            part.shas.setdefault(d["sha256"], []).append(bid)
+            if not _in(indexed["id"], bid, docnum):
+                part.events.append(("not findable", f"{name}: not findable by its id (the index is inconsistent): "
+                                                    "run 'brief reindex'"))
+            elif not _in(indexed["sha256"], d["sha256"], docnum):
+                part.events.append(("not findable", f"{name}: not findable by its hash (the index is inconsistent): "
+                                                    "run 'brief reindex'"))
+    return part
+
+
+def _split(leaves) -> tuple[list, list]:
+    """The segments in two runs of about equal numbers of records (index order kept)."""
+    total = sum(r.doc_count_all() for r, _ in leaves)
+    first, n = [], 0
+    for i, (r, off) in enumerate(leaves):
+        if first and n + r.doc_count_all() / 2 > total / 2:
+            return first, list(leaves[i:])
+        first.append((r, off))
+        n += r.doc_count_all()
+    return first, []
+
+
+def _check_in_child(leaves) -> Callable[[], "_Part | None"]:
+    """Start :func:`_check_leaves` in a forked child; return the function that waits for its
+    result (None if the child failed). Safe with the parent's open readers: the child reads
+    only these segments' files, which the parent does not read until the child is done
+    (Whoosh's files are read by seek + read)."""
+    import pickle
+
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        code = 1
+        try:
+            os.close(r)
+            data = pickle.dumps(_check_leaves(leaves), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(w, "wb") as out:
+                out.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+
+    def join():
+        with os.fdopen(r, "rb") as f:
+            data = f.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0 or not data:
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception:
+            return None
+
+    return join
+
+
+def _check_records(searcher, rep: CheckReport) -> None:
+    leaves = list(searcher.reader().leaf_readers())
     per_kind: collections.Counter = collections.Counter()
 
     def problem(kind: str, msg: str) -> None:
@@ -112,39 +215,27 @@ def _check_records(searcher, rep: CheckReport) -> None:
         elif per_kind[kind] == MAX_PROBLEMS_PER_KIND + 1:
             rep.problems.append(f"(more problems of this kind: {kind}; not all are listed)")
 
-    # Which documents each id and hash term points at, read from the term lists in one pass per
-    # segment (a lookup per record probed every segment: most of check's time).
-    indexed = {f: _term_docs(r, f) for f in ("id", "sha256")}
-    docs = r.iter_docs()  # one record at a time: an archive may be larger than memory
-    while True:
-        try:
-            docnum, stored = next(docs)
-        except StopIteration:
-            break
-        except Exception as e:
-            rep.problems.append(f"the stored records cannot be read ({type(e).__name__}: {e}); restore from an "
-                                "export with 'brief import' into a new archive")
+    # On a big archive the second half of the segments is read by a child process, at the same
+    # time: reading and hashing every text is most of check's time. The parts are reported in
+    # index order, so the report is the one a single pass gives.
+    first, second = _split(leaves) if sum(r.doc_count_all() for r, _ in leaves) >= CHECK_SPLIT_MIN else (leaves, [])
+    join = _check_in_child(second) if second else None
+    parts = [_check_leaves(first)]
+    if join is not None:
+        later = join()
+        parts.append(later if later is not None else _check_leaves(second))
+    ids: collections.Counter = collections.Counter()
+    shas: dict[str, list[str]] = collections.defaultdict(list)
+    for part in parts:
+        rep.briefs += part.briefs
+        for kind, msg in part.events:
+            problem(kind, msg)
+        if part.fatal:
+            rep.problems.append(part.fatal)
             return
-        rep.briefs += 1
-        bid = stored.get("id")
-        name = f"brief {bid}" if isinstance(bid, str) and bid else f"record #{docnum}"
-        try:
-            d = stored_to_json(stored)
-            record_from_json(d, strict=True)
-            doc_to_brief(stored)
-        except ValueError as e:
-            problem("incomplete record", f"{name}: {e}")
-            continue
-        except Exception as e:
-            problem("incomplete record", f"{name}: cannot be read ({type(e).__name__}: {e})")
-            continue
-        ids[bid] += 1
-        shas[d["sha256"]].append(bid)
-        if not _in(indexed["id"], bid, docnum):
-            problem("not findable", f"{name}: not findable by its id (the index is inconsistent): run 'brief reindex'")
-        elif not _in(indexed["sha256"], d["sha256"], docnum):
-            problem("not findable",
-                    f"{name}: not findable by its hash (the index is inconsistent): run 'brief reindex'")
+        ids.update(part.ids)
+        for sha, owners in part.shas.items():
+            shas[sha].extend(owners)
     for bid, n in sorted(ids.items()):
         if n > 1:
             problem("duplicate id", f"id {bid} is used by {n} records: run 'brief reindex' (it gives the extra "
@@ -154,12 +245,12 @@ def _check_records(searcher, rep: CheckReport) -> None:
             rep.notes.append(f"briefs {', '.join(sorted(owners))} have the same text")
 
 
-def _term_docs(reader, fieldname: str) -> dict:
-    """{term: global document number, or a set of them} of one field, from the term lists: a
-    term of one document (ids and hashes, nearly always) carries its document in the term
-    list itself (Whoosh inlines such postings), so no posting list is read for it."""
+def _term_docs(leaves, fieldname: str) -> dict:
+    """{term: global document number, or a set of them} of one field in some segments, from the
+    term lists: a term of one document (ids and hashes, nearly always) carries its document in
+    the term list itself (Whoosh inlines such postings), so no posting list is read for it."""
     out: dict = {}
-    for leaf, offset in reader.leaf_readers():
+    for leaf, offset in leaves:
         try:
             terms = list(leaf.iter_field(fieldname))
         except Exception:  # no such field in this segment
