@@ -14,6 +14,11 @@ ARGS: list[str] | None = None  # the command line of this process, when it was s
 def main() -> None:
     global ARGS
     ARGS = sys.argv[1:]
+    from .served import try_served
+
+    code = try_served(ARGS)  # a read command on a running `brief server`, if there is one
+    if code is not None:
+        sys.exit(code)
     from .cli import app
 
     app(prog_name="brief")

@@ -29,6 +29,7 @@ def archive_dir(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("TERM", "dumb")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # never the user's config file
+    monkeypatch.setenv("BRIEF_SERVER_DIR", str(tmp_path / "no-server"))  # never a server of the user's
     for var in ("BRIEF_CONFIG", "BRIEF_PAGER", "BRIEF_DATE_ORDER", "BRIEF_CITE_STYLE", "FORCE_COLOR"):
         monkeypatch.delenv(var, raising=False)
     return d

@@ -14,7 +14,7 @@ import os
 from .app import app, hoist_root_options
 
 MODULES = ("embed", "add", "curate", "data", "query", "cite", "config", "help", "saved", "trend", "reread",
-           "open", "salvage")
+           "open", "salvage", "server")
 # Which module registers each command (tests/test_speed.py checks this against the app).
 COMMAND_MODULES = {
     "add": "add", "sync": "add",
@@ -23,7 +23,7 @@ COMMAND_MODULES = {
     "export": "data", "import": "data", "check": "data", "reindex": "data",
     "search": "query", "list": "query", "show": "query", "similar": "query",
     "embed": "embed", "cite": "cite", "config": "config", "saved": "saved", "trend": "trend",
-    "reread": "reread", "open": "open", "salvage": "salvage",
+    "reread": "reread", "open": "open", "salvage": "salvage", "server": "server",
 }
 
 

@@ -342,6 +342,57 @@ def _quick_phrases() -> None:
 _quick_phrases()
 
 
+def _quick_hash_directory() -> None:
+    """Read the directory of a segment's term tables in one read, not 256.
+
+    Every search opens each segment's term file (``HashReader``), whose 256-entry directory of
+    hash tables Whoosh reads an entry at a time: 256 reads and unpacks per segment, a fifth of
+    the time a search of a 40-segment archive spends opening it. The same bytes read at once
+    and unpacked by ``iter_unpack`` give the same table."""
+    from whoosh.filedb import filetables
+
+    cls = filetables.HashReader
+    if getattr(cls, "_brief_quick_directory", False):
+        return
+    original = cls.__init__
+    entry = filetables._dir_entry
+
+    def __init__(self, dbfile, length=None, magic=b"HSH3", startoffset=0):
+        self.dbfile = dbfile
+        self.startoffset = startoffset
+        self.is_closed = False
+        if length is None:
+            dbfile.seek(0, os.SEEK_END)
+            length = dbfile.tell() - startoffset
+        dbfile.seek(startoffset)
+        filemagic = dbfile.read(4)
+        if filemagic != magic:
+            raise filetables.FileFormatError("Unknown file header %r" % filemagic)
+        self.hashtype = dbfile.read_byte()
+        self.hashfn = filetables._hash_functions[self.hashtype]
+        dbfile.read_int()  # unused expansion bits
+        dbfile.read_int()
+        self.startofdata = dbfile.tell()
+        exptr = startoffset + length - filetables._INT_SIZE
+        exlen = dbfile.get_int(exptr)
+        expos = exptr - exlen
+        dbfile.seek(expos)
+        self._read_extras()
+        dbfile.seek(expos - filetables._directory_size)
+        data = dbfile.read(256 * entry.size)
+        if len(data) != 256 * entry.size:
+            raise filetables.FileFormatError("Short hash table directory")
+        self.tables = list(entry.iter_unpack(data))  # (position, number of slots) of each table
+        self.endofdata = self.tables[0][0]
+
+    cls.__init__ = __init__
+    cls._brief_quick_directory = True
+    cls._brief_original_init = original
+
+
+_quick_hash_directory()
+
+
 # Fields added to the schema after an archive may have been created: an index without them is
 # still read (records without them read as defaults) and gets them on its first write.
 ADDED_FIELDS = ("raw_sha256",)

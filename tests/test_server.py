@@ -1,0 +1,283 @@
+"""`brief server`: read commands run by a child of a running server behave exactly as `brief`
+run alone (same stdout, stderr, exit status; environment, folder, stdin and Ctrl-C are the
+client's), and anything wrong with the server makes the command run without it.
+
+Real processes throughout: a real server started by `brief server start`, real `brief`
+clients, the archive in a temp dir."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BRIEFS = {
+    "sanctions.txt": "Title: Sanctions relief and its limits\nAuthor: Jane Park\nDate: 2021-03-04\nTags: North Korea, Sanctions\n\n"
+                     "Sanctions relief was offered in exchange for a freeze. The freeze did not hold.\n",
+    "trade.txt": "Title: Trade policy after the pandemic\nAuthor: Omar Diaz\nDate: 2022-07-19\nTags: Trade\n\n"
+                 "Trade policy turned to supply chains; tariffs stayed. Sanctions were not used.\n",
+    "energy.txt": "Title: Energy security in Europe\nAuthor: Jane Park\nDate: 2023-01-30\nTags: Energy\n\n"
+                  "Gas storage, LNG terminals and the price cap: energy security without Russian gas.\n",
+    "odd.txt": "Title: [bold]Markup[/bold] \x1b[31mred\x1b[0m and =1+1\nAuthor: Zoë Ångström\nDate: 2020-12-01\n\n"
+               "A brief whose title holds Rich markup, a terminal escape and a formula; accents too.\n",
+}
+
+
+def _exe() -> list[str]:
+    exe = shutil.which("brief")
+    return [exe] if exe else [sys.executable, "-m", "brieftool"]
+
+
+@pytest.fixture
+def server_dir(monkeypatch):
+    d = tempfile.mkdtemp(prefix="bsrv-", dir="/tmp")  # short: a Unix socket path has ~100 bytes
+    monkeypatch.setenv("BRIEF_SERVER_DIR", d)
+    yield d
+    subprocess.run(_exe() + ["server", "stop"], capture_output=True, timeout=60)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def run(*args, env=None, cwd=None, input=None, timeout=60):
+    e = dict(os.environ)
+    e.update(env or {})
+    p = subprocess.run(_exe() + [str(a) for a in args], capture_output=True, text=True, env=e, cwd=cwd,
+                       input=input, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def status() -> dict | None:
+    code, out, _ = run("server", "status", "--json")
+    st = json.loads(out)
+    assert (code == 0) == (st is not None)
+    return st
+
+
+def start(*extra) -> dict:
+    code, out, err = run("server", "start", "--json", *extra)
+    assert code == 0, err
+    return json.loads(out)
+
+
+@pytest.fixture
+def archive(tmp_path, archive_dir):
+    folder = tmp_path / "briefs"
+    folder.mkdir()
+    for name, text in BRIEFS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    code, _, err = run("add", folder, "--quiet", env={"BRIEF_SERVER": "off"})
+    assert code == 0, err
+    return archive_dir
+
+
+COMMANDS = [
+    ("search", "sanctions", "--format", "json"),
+    ("search", "sanctions relief"),
+    ("search", '"price cap"', "--format", "csv"),
+    ("search", "ångström", "--format", "jsonl"),
+    ("list", "--sort", "date"),
+    ("list", "--format", "csv"),
+    ("list", "--tag", "North Korea", "--format", "ids"),
+    ("stats",),
+    ("tags",),
+    ("authors", "--json"),
+    ("search", 'unclosed "quote'),  # a usage error: exit 2, one line
+    ("search",),  # no query
+    ("list", "--sort", "nonsense"),
+    ("search", "--bogus-option", "x"),
+    ("trend", "sanctions"),
+]
+
+
+def test_served_commands_behave_as_unserved(archive, server_dir):
+    st = start()
+    assert st["already"] is False and st["served"] == 0
+    ran = 0
+    for cmd in COMMANDS:
+        alone = run(*cmd, env={"BRIEF_SERVER": "off"})
+        served = run(*cmd)
+        ran += 1
+        assert served == alone, cmd
+    assert status()["served"] == ran  # every one went through the server
+    # the texts are data on every path: no markup, escape or formula reached the output
+    _, out, _ = run("list")
+    assert "\x1b" not in out and "[bold]Markup[/bold]" in out
+    _, out, _ = run("list", "--format", "csv")
+    assert "'=1+1" in out or "=1+1" not in out.split(",", 1)[0]
+
+
+def test_show_served_by_id(archive, server_dir):
+    start()
+    ids = run("list", "--format", "ids", env={"BRIEF_SERVER": "off"})[1].split()
+    assert len(ids) == 4
+    for bid in ids:
+        assert run("show", bid, "--format", "json") == run("show", bid, "--format", "json",
+                                                           env={"BRIEF_SERVER": "off"})
+    missing = run("show", "zzzzzz")
+    assert missing == run("show", "zzzzzz", env={"BRIEF_SERVER": "off"}) and missing[0] == 2
+    assert status()["served"] == 5
+
+
+def test_client_folder_environment_and_stdin(archive, server_dir, tmp_path):
+    start()
+    rel = os.path.relpath(archive, tmp_path)
+    # a relative --index is the client's folder's; BRIEF_INDEX and the query from stdin are the client's
+    want = run("--index", rel, "search", "energy", "--format", "ids", cwd=tmp_path, env={"BRIEF_SERVER": "off"})
+    assert want[0] == 0 and len(want[1].split()) == 1
+    assert run("--index", rel, "search", "energy", "--format", "ids", cwd=tmp_path) == want
+    assert run("search", "--query-file", "-", "--format", "ids", input="energy\n") == want
+    empty = tmp_path / "empty-archive"
+    code, out, err = run("list", env={"BRIEF_INDEX": str(empty)})
+    assert code == 1 and str(empty) in err and len(err.strip().splitlines()) == 1
+    # a TZ of the client's: the same as without the server
+    assert run("list", "--format", "json", env={"TZ": "Pacific/Auckland"}) == run(
+        "list", "--format", "json", env={"TZ": "Pacific/Auckland", "BRIEF_SERVER": "off"})
+    assert status()["served"] == 4
+
+
+def _interrupted(env: dict) -> tuple[int, str, str]:
+    """A search waiting for its query on stdin (never sent), stopped by Ctrl-C (SIGINT to `brief`)."""
+    p = subprocess.Popen(_exe() + ["search", "--query-file", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=dict(os.environ, **env))
+    deadline = time.monotonic() + 30
+    if env.get("BRIEF_SERVER") == "off":
+        time.sleep(2)  # time to start and block on stdin
+    else:
+        while status()["running"] == 0:
+            assert time.monotonic() < deadline, "the command never reached the server"
+            time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=30)  # before stdin is closed (an end of input would end the search too)
+    out, err = p.communicate(timeout=30)
+    return p.returncode, out, err
+
+
+def test_ctrl_c_reaches_the_command(archive, server_dir):
+    start()
+    served = _interrupted({})
+    assert served == _interrupted({"BRIEF_SERVER": "off"})
+    assert served[0] == 130 and "Traceback" not in served[2]
+    deadline = time.monotonic() + 10
+    while status()["running"]:  # the child is gone
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert status()["served"] == 1
+
+
+def test_a_closed_reader_ends_quietly(archive, server_dir):
+    start()
+    p = subprocess.Popen(_exe() + ["list", "--format", "csv"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()  # like `brief list | head -0`
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=30) == 0 and "Traceback" not in err and err == ""
+
+
+def test_without_a_server_or_with_a_dead_one_commands_run_alone(archive, server_dir):
+    assert status() is None
+    code, out, _ = run("server", "status")
+    assert code == 1 and out == "no brief server is running\n"
+    assert run("server", "stop")[1] == "no brief server was running\n"
+    want = run("search", "sanctions", "--format", "ids", env={"BRIEF_SERVER": "off"})
+    assert run("search", "sanctions", "--format", "ids") == want
+    st = start()
+    os.kill(st["pid"], signal.SIGKILL)  # its socket and lock file stay behind
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{st['pid']}").exists() and Path(f"/proc/{st['pid']}/status").read_text().find("zombie") < 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert Path(st["socket"]).exists()
+    assert run("search", "sanctions", "--format", "ids") == want
+    again = start()  # a new server takes over the stale socket
+    assert again["pid"] != st["pid"] and again["already"] is False
+    assert run("search", "sanctions", "--format", "ids") == want
+    assert status()["served"] == 1
+    assert start()["already"] is True
+
+
+def test_a_server_stops_when_idle(server_dir):
+    st = start("--idle", "0.02")  # 1.2 seconds
+    deadline = time.monotonic() + 30
+    while status() is not None:
+        assert time.monotonic() < deadline, "the idle server did not stop"
+        time.sleep(0.2)
+    assert not Path(st["socket"]).exists()
+
+
+def test_a_server_whose_code_changed_steps_aside(archive, server_dir):
+    start()
+    want = run("tags", env={"BRIEF_SERVER": "off"})
+    src = ROOT / "brieftool" / "render.py"
+    st = src.stat()
+    try:
+        os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # as an upgrade or an edit does
+        assert run("tags") == want  # run without the server ...
+        deadline = time.monotonic() + 10
+        while status() is not None:  # ... which then stops
+            assert time.monotonic() < deadline, "the server kept running old code"
+            time.sleep(0.05)
+    finally:
+        os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def test_the_socket_folder_is_private(archive, server_dir):
+    st = start()
+    mode = os.stat(server_dir).st_mode & 0o777
+    assert mode == 0o700
+    assert os.stat(st["socket"]).st_mode & 0o077 == 0
+    os.chmod(server_dir, 0o755)  # someone opened the folder up: the client no longer trusts it
+    try:
+        assert run("search", "energy", "--format", "ids") == run("search", "energy", "--format", "ids",
+                                                                 env={"BRIEF_SERVER": "off"})
+        assert status() is None  # the client does not talk to it either
+    finally:
+        os.chmod(server_dir, 0o700)
+    assert status()["served"] == 0
+
+
+def test_hash_table_directory_read_at_once(archive):
+    """engine/whoosh.py reads a term file's 256-entry directory in one read: the same table."""
+    from whoosh import index
+    from whoosh.filedb import filetables
+
+    import brieftool.engine.whoosh  # noqa: F401  (installs the patch)
+
+    ix = index.open_dir(str(archive), indexname="MAIN")
+    seg = ix._segments()[0]
+    names = [n for n in ix.storage.list() if n.startswith(seg.segment_id()) and n.endswith(".trm")]
+    assert names
+    cls = filetables.OrderedHashReader
+    quick = cls(ix.storage.open_file(names[0]), ix.storage.file_length(names[0]))
+    stock = object.__new__(cls)
+    filetables.HashReader._brief_original_init(stock, ix.storage.open_file(names[0]),
+                                               ix.storage.file_length(names[0]))
+    assert quick.tables == stock.tables and len(quick.tables) == 256
+    assert (quick.startofdata, quick.endofdata) == (stock.startofdata, stock.endofdata)
+    assert list(quick.keys()) == list(stock.keys()) and len(list(quick.keys())) > 10
+
+
+def test_a_server_that_does_not_answer_is_not_waited_for(archive, server_dir):
+    st = start()
+    os.kill(st["pid"], signal.SIGSTOP)  # hung: it accepts nothing, answers nothing
+    try:
+        want = run("tags", env={"BRIEF_SERVER": "off"})
+        t = time.monotonic()
+        assert run("tags", timeout=60) == want  # run without it, after a few seconds' wait
+        assert time.monotonic() - t < 30
+        code, out, _ = run("server", "stop")
+        assert code == 0 and out == f"brief server (pid {st['pid']}) did not answer (an older brief's, or hung): stopped it\n"
+        assert not Path(f"/proc/{st['pid']}/cmdline").exists() or not Path(f"/proc/{st['pid']}/cmdline").read_bytes()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(st["pid"], signal.SIGCONT)
+    assert status() is None
+    assert start()["already"] is False
