@@ -315,7 +315,15 @@ class Server:
         return {"pid": os.getpid(), "socket": self.path, "started": self.started, "served": self.served,
                 "running": len(self.children), "idle_timeout": self.idle,
                 "idle_for": round(time.monotonic() - self.last, 1) if not self.children else 0.0,
-                "commands": sorted(served.SERVED)}
+                "commands": sorted(served.SERVED), "children_cpu": _children_cpu()}
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the commands run and ended so far (bench/scale reads it)."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return round(ru.ru_utime + ru.ru_stime, 4)
 
 
 def _take_lock(path: str) -> int | None:
