@@ -25,7 +25,7 @@ import sys
 
 # The commands a server runs: those that only read the archive and start nothing of their own.
 SERVED = frozenset({"search", "list", "show", "similar", "stats", "tags", "authors", "orgs", "trend", "cite"})
-ROOT_VALUE_OPTIONS = ("--index", "--lock-timeout")
+ROOT_VALUE_OPTIONS = ("--index", "--lock-timeout")  # the root options that take a value (cli/app.py too)
 PROTOCOL = 1
 FIRST_REPLY_TIMEOUT = 5.0  # seconds: a server answers within milliseconds
 HEADER = struct.Struct("!I")  # the length of the JSON request that follows
@@ -33,8 +33,8 @@ HEADER = struct.Struct("!I")  # the length of the JSON request that follows
 REPLY = struct.Struct("!ci")
 
 
-def command_of(args: list[str]) -> str | None:
-    """The command a command line names (after the root options), or None."""
+def command_index(args: list[str]) -> int:
+    """Where the command a command line names is (after the root options); len(args) if none."""
     i = 0
     while i < len(args):
         a = args[i]
@@ -43,8 +43,14 @@ def command_of(args: list[str]) -> str | None:
         elif a.startswith("-"):
             i += 1
         else:
-            return a
-    return None
+            return i
+    return len(args)
+
+
+def command_of(args: list[str]) -> str | None:
+    """The command a command line names, or None."""
+    i = command_index(args)
+    return args[i] if i < len(args) else None
 
 
 def server_dir() -> str:
@@ -97,13 +103,10 @@ def connect(path: str | None = None, timeout: float | None = None):
     return s
 
 
-def send_request(s, request: dict, fds: list[int] = ()) -> None:
-    """One request: its length, then the marshalled dict; ``fds`` go with its first byte."""
+def send_request(s, request: dict) -> None:
+    """One request: its length, then the marshalled dict."""
     body = marshal.dumps(request)
     data = HEADER.pack(len(body)) + body
-    if fds:
-        anc = [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, struct.pack(f"{len(fds)}i", *fds))]
-        data = data[s.sendmsg([data], anc):]
     while data:
         data = data[s.send(data):]
 

@@ -54,11 +54,10 @@ def preload() -> object:
 
     from .cli import app
 
-    import whoosh.highlight  # noqa: F401
-    import whoosh.searching  # noqa: F401
-
     from . import config, fsafe, query, render, search  # noqa: F401
     from .engine import whoosh, whoosh_integrity, whoosh_query, whoosh_search  # noqa: F401
+
+    whoosh_search.preload()
     from .semantic import rank, store  # noqa: F401
 
     import rich.console  # noqa: F401

@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover - older typer on real click
 
 from .. import __version__
 from ..models import BriefError, UsageError
+from ..served import ROOT_VALUE_OPTIONS, command_index
 
 
 # The order of `brief --help`: the everyday commands first, then the rest alphabetically.
@@ -34,21 +35,10 @@ class _ReaderGone(Exception):
     """stdout's reader went away: raised past click, whose own handler would exit with status 1."""
 
 
-ROOT_VALUE_OPTIONS = ("--index", "--lock-timeout")  # the root options that take a value
-
-
 def hoist_root_options(args: list[str]) -> list[str]:
     """Let the root options come after the command too: ``brief list --index DIR`` is
     ``brief --index DIR list``. Only before a ``--`` (after it everything is the command's)."""
-    i = 0
-    while i < len(args):  # skip the root options already in front of the command
-        a = args[i]
-        if a in ROOT_VALUE_OPTIONS:
-            i += 2
-        elif a.startswith("-"):
-            i += 1
-        else:
-            break
+    i = command_index(args)  # past the root options already in front of the command
     if i >= len(args):
         return args
     moved, kept, j, rest = [], [], 0, args[i + 1:]

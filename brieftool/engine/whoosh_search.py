@@ -193,6 +193,12 @@ def live_docs(reader, fieldname: str, pred=None) -> dict[str, set[int]]:
     return out
 
 
+def preload() -> None:
+    """Import the Whoosh modules a search loads on first use (the command server's, server.py)."""
+    import whoosh.highlight  # noqa: F401
+    import whoosh.searching  # noqa: F401
+
+
 # -- sorting --------------------------------------------------------------------------------------
 SCORE_DIGITS = 7  # scores equal to this many decimals are a tie (ordered by id)
 
