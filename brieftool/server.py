@@ -251,9 +251,9 @@ class Server:
                 conn.close()
                 return
             fs = [sys.getfilesystemencoding(), sys.getfilesystemencodeerrors(), sys.flags.utf8_mode]
-            if (op != "run" or req.get("protocol") != served.PROTOCOL or req.get("fs") != fs
-                    or code_stamp(watched) != stamp):
-                if op == "run" and code_stamp(watched) != stamp:
+            changed = op == "run" and code_stamp(watched) != stamp
+            if op != "run" or req.get("protocol") != served.PROTOCOL or req.get("fs") != fs or changed:
+                if changed:
                     self.stopping = True  # brief was changed on disk: the next server runs the new code
                 conn.sendall(served.REPLY.pack(b"R", 0))
                 conn.close()
@@ -371,19 +371,25 @@ def _holder(path: str) -> int | None:
         os.close(fd)
 
 
-def _terminate(pid: int, timeout: float) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-        os.kill(pid, signal.SIGCONT)  # a stopped one too
+def _wait_gone(pid: int, timeout: float) -> bool:
+    """Wait until process ``pid`` has ended; False when it still runs after ``timeout`` s."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             os.kill(pid, 0)
-        except ProcessLookupError:
-            return
+        except (ProcessLookupError, PermissionError):  # gone (or, reused, not ours)
+            return True
         time.sleep(0.02)
+    return False
+
+
+def _terminate(pid: int, timeout: float) -> None:
     with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
+        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, signal.SIGCONT)  # a stopped one too
+    if not _wait_gone(pid, timeout):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _same_user(conn: socket.socket) -> bool:
@@ -516,15 +522,7 @@ def stop(timeout: float = 30.0) -> dict | None:
         _terminate(mute, timeout)  # one that does not answer (an older brief's): SIGTERM
         return {"pid": mute, "served": 0, "answered": False}
     _ask("stop")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(have["pid"], 0)
-        except ProcessLookupError:
-            break
-        except PermissionError:  # pragma: no cover - not ours
-            break
-        time.sleep(0.02)
+    _wait_gone(have["pid"], timeout)
     return have
 
 

@@ -19,6 +19,10 @@ def _fail(e) -> None:
     raise BriefError(str(e)) from None
 
 
+def _commands(n: int) -> str:
+    return f"{n} command{'' if n == 1 else 's'}"
+
+
 def _served_list() -> str:
     from ..served import SERVED
 
@@ -71,8 +75,7 @@ def server_stop(as_json: bool = typer.Option(False, "--json", help="The server's
     elif st.get("answered") is False:
         render.write_out(f"brief server (pid {st['pid']}) did not answer (an older brief's, or hung): stopped it\n")
     else:
-        render.write_out(f"brief server (pid {st['pid']}) stopped after {st['served']} command"
-                         f"{'' if st['served'] == 1 else 's'}\n")
+        render.write_out(f"brief server (pid {st['pid']}) stopped after {_commands(st['served'])}\n")
 
 
 @server_app.command("status")
@@ -87,7 +90,7 @@ def server_status(as_json: bool = typer.Option(False, "--json", help="The server
         render.write_out("no brief server is running\n")
     else:
         render.write_out(f"brief server running (pid {st['pid']}, socket {render.safe(st['socket'])}): "
-                         f"{st['served']} command{'' if st['served'] == 1 else 's'} run, "
+                         f"{_commands(st['served'])} run, "
                          f"{st['running']} running, stops after {st['idle_timeout'] / 60:g} minutes idle\n")
     if st is None:
         raise typer.Exit(1)
