@@ -360,3 +360,59 @@ def test_snippet_passages_are_the_same_every_run(tmp_path, brief_exe):
     assert len(seen) == 1
     (snip,) = seen
     assert "number one" in snip and "number two" in snip and "number three" not in snip
+
+
+def _whoosh_fragments(text, terms, maxchars, surround, charlimit):
+    """Whoosh's own passages: the body analyzer over every word, then its fragmenter."""
+    from whoosh import highlight as wh
+
+    from brieftool.engine.whoosh_query import _analyzer
+
+    tokens = _analyzer("body")(text, chars=True, mode="query", removestops=False)
+    frag = wh.ContextFragmenter(maxchars=maxchars, surround=surround, charlimit=charlimit)
+    return list(frag.fragment_tokens(text, wh.set_matched_filter(tokens, frozenset(terms))))
+
+
+def test_snippet_passages_are_whooshs_own():
+    """highlight() finds its passages without analyzing every word (engine/whoosh_search.py
+    _fragments); for texts of every shape (accents, stop words, one-letter words, long runs,
+    long gaps, past the fragmenter's character limit) and any terms, maxchars and surround,
+    the passages, their words and the snippet are Whoosh's own."""
+    import random
+
+    from whoosh import highlight as wh
+
+    from brieftool.engine import whoosh_search as ws
+    from brieftool.engine.whoosh_query import _analyzer, analyze
+
+    rng = random.Random(11)
+    vocab = ("the of a I us it national debt debts indebted sanctions sanctioned relief Relief économie "
+             "Économie economy economies naïve résumé Straße ÆON flying fly flies running ran yes "
+             "y.m.c.a U.S. 1999 x2 Ω ω co-operation ironically this thi may MAI are AR").split()
+
+    def frags(fs):
+        return [(f.startchar, f.endchar, [(t.startchar, t.endchar, t.text) for t in f.matches]) for f in fs]
+
+    compared = nonempty = 0
+    for _ in range(400):
+        parts = []
+        for _ in range(rng.randint(0, 300)):
+            w = rng.choice(vocab) if rng.random() < 0.8 else "z" * rng.randint(1, 90)
+            parts.append(w + rng.choice([" ", " ", ", ", ". ", "\n\n", " " * rng.randint(2, 150), "—"]))
+        text = "".join(parts)
+        terms = {t for w in rng.sample(vocab, rng.randint(1, 4)) for t in analyze("body", w)}
+        terms |= set(rng.choice([[], ["the"], ["a"], ["us"], ["zz"], ["this"], ["thi"], ["mai"], ["ar"]]))  # stop words too
+        maxchars, surround = rng.choice([5, 30, 80, 240]), rng.choice([0, 1, 20, 60])
+        charlimit = rng.choice([wh.DEFAULT_CHARLIMIT, 1000, 300, 57])
+        if rng.random() < 0.5:
+            ws._word_terms.clear()
+        mine = frags(ws._fragments(text, frozenset(terms), ws._analysis_plan(), maxchars, surround, charlimit))
+        assert mine == frags(_whoosh_fragments(text, terms, maxchars, surround, charlimit)), (text, terms)
+        compared += 1
+        nonempty += bool(mine)
+        if charlimit == wh.DEFAULT_CHARLIMIT:
+            frag = wh.ContextFragmenter(maxchars=maxchars, surround=60)
+            own = wh.highlight(text, frozenset(terms), _analyzer("body"), frag, ws._MarkFormatter(), top=2,
+                               scorer=ws._first_on_ties)
+            assert ws.highlight(text, terms, maxchars) == own
+    assert compared == 400 and nonempty > 200  # the texts do match: not a comparison of empty lists

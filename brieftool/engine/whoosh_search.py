@@ -417,14 +417,173 @@ class _MarkFormatter:
 
 def highlight(body: str, terms, maxchars: int) -> str:
     """The best two passages of ``body`` with the words whose terms are in ``terms`` marked;
-    '' when none match (``body`` is already cut and cleaned of markers by the caller)."""
+    '' when none match (``body`` is already cut and cleaned of markers by the caller).
+
+    The passages of Whoosh's highlighter (``whoosh.highlight.highlight`` with the body analyzer,
+    a ``ContextFragmenter`` and ``_first_on_ties``: tests/test_search.py compares the two),
+    found without running the analyzer over every word: see :func:`_fragments`."""
     if not terms:
         return ""
     from whoosh import highlight as wh
 
+    termset = frozenset(terms)
     frag = wh.ContextFragmenter(maxchars=maxchars, surround=60)
-    return wh.highlight(body, frozenset(terms), _analyzer("body"), frag, _MarkFormatter(), top=2,
-                        scorer=_first_on_ties)
+    plan = _analysis_plan()
+    if plan is None:  # pragma: no cover - an analyzer of another shape: Whoosh's own way
+        tokens = wh.set_matched_filter(_analyzer("body")(body, chars=True, mode="query", removestops=False), termset)
+        fragments = frag.fragment_tokens(body, tokens)
+    else:
+        fragments = _fragments(body, termset, plan, frag.maxchars, frag.surround, frag.charlimit)
+    return _MarkFormatter()(body, wh.top_fragments(fragments, 2, _first_on_ties, wh.FIRST, 1))
+
+
+# What each word of a body becomes in the index (folded; stemmed unless a stop word), for the
+# snippets: a word's term does not depend on the query, so it is worked out once per process.
+_word_terms: dict[str, str] = {}
+_WORD_TERMS_MAX = 200_000
+_plan: list = []
+
+
+def _analysis_plan():
+    """(tokenizer pattern, fold table, stop words, minimum size, stem function, words not
+    stemmed) of the body analyzer when it is the chain this module knows
+    (``engine.whoosh._text``, Porter stems); else None."""
+    if not _plan:
+        from whoosh.analysis import (CharsetFilter, CompositeAnalyzer, LowercaseFilter, RegexTokenizer,
+                                     StemFilter, StopFilter)
+
+        a = _analyzer("body")
+        items = a.items if isinstance(a, CompositeAnalyzer) else []
+        kinds = [type(x) for x in items]
+        from whoosh.lang.porter import stem as porter
+
+        if kinds == [RegexTokenizer, LowercaseFilter, CharsetFilter, StopFilter, StemFilter] \
+                and not items[0].gaps and items[3].max is None and items[4].stemfn is porter and not items[4].lang:
+            tok, _, cs, stop, stem = items
+            ascii_kept = all(k >= 128 for k in cs.charmap)
+            _plan.append((tok.expression, cs.charmap, stop.stops, stop.min, porter, stem.ignore) if ascii_kept else None)
+        else:  # pragma: no cover - another analyzer
+            _plan.append(None)
+    return _plan[0]
+
+
+def _term_of(folded: str, plan) -> str:
+    """The index term of a word already lowercased and folded (StopFilter marks a stop word,
+    and StemFilter passes a marked word by)."""
+    _, _, stops, minsize, stem, ignore = plan
+    if len(folded) < minsize or folded in stops or folded in ignore:
+        return folded
+    return stem(folded)
+
+
+def _fragments(text: str, termset: frozenset, plan, maxchars: int, surround: int, charlimit: int):
+    """The fragments ``ContextFragmenter(maxchars, surround, charlimit).fragment_tokens`` makes of
+    ``text`` analyzed by the body analyzer with ``matched`` set from ``termset``; the same, in
+    the same order, with the same tokens in them.
+
+    Whoosh stems every word of the text and walks every token through its fragmenter. Here the
+    text's words are found by the tokenizer's pattern, each distinct word's term is worked out
+    only when it could match (a Porter stem keeps its word's first letter, and a stop word is
+    its own term), and the walk jumps over each run of words outside a passage: there the
+    fragmenter only keeps the start of the words within ``surround`` characters of the last
+    one, which is worked out at once for the run (its words' starts rise, so what it keeps is
+    the run's last few)."""
+    from collections import deque
+
+    from whoosh.analysis import Token
+    from whoosh.highlight import mkfrag
+
+    expr, charmap, _, _, _, _ = plan
+    if len(text) <= charlimit:
+        ms = list(expr.finditer(text))
+    else:  # Whoosh stops at the first word that ends past charlimit (and that word counts)
+        ms = []
+        for m in expr.finditer(text):
+            ms.append(m)
+            if m.end() > charlimit:
+                break
+    n = len(ms)
+    if not n:
+        return
+    words = [m.group() for m in ms]
+    memo = _word_terms
+    if len(memo) > _WORD_TERMS_MAX:
+        memo.clear()
+    initials = {t[:1] for t in termset}
+    # The words that could match: an ASCII word's folded first letter is its lowercased first
+    # letter (the fold table changes no ASCII character: _analysis_plan checks it).
+    maybe = [w for w in set(words) if not w.isascii() or w[0].lower() in initials]
+    terms: dict[str, str] = {}  # matched word -> its term
+    for w in maybe:
+        folded = w.lower().translate(charmap)
+        if folded[:1] in initials:
+            term = memo.get(folded)
+            if term is None:
+                term = memo[folded] = _term_of(folded, plan)
+            if term in termset:
+                terms[w] = term
+    if not terms:
+        return
+    hits = [i for i, w in enumerate(words) if w in terms]
+    cut = n - 1 if ms[-1].end() > charlimit else n  # ms[cut]: the word the fragmenter stops at
+    first = None
+    firsts: deque = deque()
+    countdown = -1
+    tks: list = []
+    endchar = None
+    currentlen = 0
+    nexthit = 0  # index into hits
+    i = 0
+    while i < cut:
+        if countdown < 0:
+            while nexthit < len(hits) and hits[nexthit] < i:
+                nexthit += 1
+            j = hits[nexthit] if nexthit < len(hits) else cut
+            if j > i:  # words i..j-1: none matched, none in a passage
+                # Whoosh appends each one's start to ``firsts`` (empty here: every passage's end
+                # empties it, and only this jump fills it) and drops the starts more than
+                # ``surround`` before its end: what stays is the run's last words'.
+                endchar = ms[j - 1].end()
+                lim = endchar - surround
+                k = j - 1
+                while k >= i and ms[k].start() >= lim:
+                    k -= 1
+                firsts = deque(ms[x].start() for x in range(k + 1, j))
+                i = j
+                if i >= cut:
+                    break
+        # Outside a passage the word here is a matched one (the jump stopped at it); Whoosh's
+        # branch for an unmatched word outside a passage is never taken.
+        startchar, endchar = ms[i].span()
+        tlength = endchar - startchar
+        term = terms.get(words[i])
+        if currentlen + tlength > maxchars:
+            countdown = 0
+        elif term is not None:
+            countdown = surround
+            if first is None:
+                if firsts:
+                    first = firsts[0]
+                else:
+                    first = startchar
+                    countdown += surround
+            t = Token(False, True, removestops=False, mode="query")
+            t.text, t.boost, t.startchar, t.endchar, t.matched = term, 1.0, startchar, endchar, True
+            tks.append(t)
+        if countdown >= 0:
+            currentlen += tlength
+            countdown -= tlength
+            if countdown <= 0:
+                yield mkfrag(text, tks, startchar=first, endchar=endchar)
+                tks = []
+                firsts = deque()
+                first = None
+                currentlen = 0
+        i += 1
+    if cut < n:
+        endchar = ms[cut].end()
+    if tks:
+        yield mkfrag(text, tks, startchar=first, endchar=endchar)
 
 
 def _first_on_ties(fragment) -> float:
