@@ -416,3 +416,51 @@ def test_snippet_passages_are_whooshs_own():
                                scorer=ws._first_on_ties)
             assert ws.highlight(text, terms, maxchars) == own
     assert compared == 400 and nonempty > 200  # the texts do match: not a comparison of empty lists
+
+
+def test_quick_skip_lands_where_whoosh_steps(tmp_path):
+    """brief skips within a block of postings by bisection (engine/whoosh.py _quick_skip): for
+    every word and any run of targets the matcher stops on the same postings as Whoosh's own
+    step-by-step skip_to, across blocks (over 128 briefs a word) and to the end."""
+    import random
+
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    from brieftool.engine.whoosh import WhooshArchive
+    from brieftool.models import Brief
+
+    rng = random.Random(5)
+    words = "debt tax relief union state".split()
+    a = WhooshArchive.open(tmp_path / "archive", create=True)
+    with a.writer() as w:
+        for i in range(700):
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
+            w.put(Brief(id=f"b{i:04d}", title=f"Brief {i}", text=text, sha256=f"{i:064x}"))
+    quick, own = W3LeafMatcher.skip_to, W3LeafMatcher._brief_original_skip_to
+    assert quick is not own
+    compared = 0
+    with a.ix.searcher() as s:
+        reader = s.reader()
+        for word in ["debt", "tax", "relief", "union", "state"]:
+            for trial in range(30):
+                targets = sorted(rng.sample(range(1, 760), rng.randint(1, 40)))
+                seen = {}
+                for impl in (quick, own):
+                    W3LeafMatcher.skip_to = impl
+                    pick = random.Random(trial)  # the same next() calls for both
+                    try:
+                        m = reader.postings("body", word)
+                        path = []
+                        for t in targets:
+                            if not m.is_active():
+                                break
+                            m.skip_to(t)
+                            path.append((t, m.id() if m.is_active() else None))
+                            if m.is_active() and pick.random() < 0.3:
+                                m.next()
+                    finally:
+                        W3LeafMatcher.skip_to = quick
+                    seen[impl] = path
+                assert seen[quick] == seen[own], (word, targets)
+                compared += len(seen[quick])
+    assert compared > 1000
