@@ -7,8 +7,10 @@ process hands it (brieftool/served.py: only the read commands of ``served.SERVED
 a child, which takes the client's stdin, stdout and stderr (the descriptors themselves), its
 working folder, environment and umask, runs the command exactly as `brief` runs it and exits;
 the server sends the child's exit status back. Each command is its own process, as before:
-nothing of one command is seen by the next (the server itself never opens an archive), and
-the archive is read as any `brief` process reads it (snapshots, locks).
+nothing of one command is seen by the next, and the archive is read as any `brief` process
+reads it (snapshots, locks). The one thing the server opens itself is the newest generation
+of the archives its children read (engine/whoosh_warm.py): a child whose archive has not
+changed since inherits it open, which is a third of a small search's time.
 
 The design is Mercurial's ``chg`` command server's. Safety:
 - the socket lives in a folder only its user can enter (``served.server_dir``), and a
@@ -29,14 +31,17 @@ import os
 import selectors
 import signal
 import socket
+import select
 import struct
 import sys
 import time
 
 from . import served
+from .engine import whoosh_warm
 
 DEFAULT_IDLE = 30 * 60.0
 START_TIMEOUT = 30.0
+WARM_CHECK = 5.0  # seconds between checks that the archives kept open are still the newest
 
 
 # -- what the server holds ------------------------------------------------------------------------
@@ -191,6 +196,9 @@ class Server:
         wake_r, wake_w = os.pipe()
         os.set_blocking(wake_r, False)
         os.set_blocking(wake_w, False)
+        self.warm_r, self.warm_w = os.pipe()  # children name the archives they read: kept open for the next
+        os.set_blocking(self.warm_r, False)
+        os.set_blocking(self.warm_w, False)
         signal.set_wakeup_fd(wake_w)
         signal.signal(signal.SIGCHLD, lambda *a: None)
         signal.signal(signal.SIGTERM, lambda *a: setattr(self, "stopping", True))
@@ -199,6 +207,8 @@ class Server:
         sel = selectors.DefaultSelector()
         sel.register(listener, selectors.EVENT_READ, "accept")
         sel.register(wake_r, selectors.EVENT_READ, "wake")
+        sel.register(self.warm_r, selectors.EVENT_READ, "warm")
+        checked = time.monotonic()
         sys.stderr.write(f"brief server {os.getpid()} ready on {self.path}\n")
         sys.stderr.flush()
         try:
@@ -209,14 +219,22 @@ class Server:
                 if not self.children and time.monotonic() - self.last > self.idle:
                     break
                 timeout = 1.0 if self.children or self.stopping else max(0.05, self.idle - (time.monotonic() - self.last))
-                for key, _ in sel.select(min(timeout, 60.0)):
+                for key, _ in sel.select(min(timeout, WARM_CHECK)):
                     if key.data == "wake":
                         with contextlib.suppress(BlockingIOError):
                             os.read(wake_r, 512)
+                    elif key.data == "warm":
+                        self._warm_asked()
                     elif not self.stopping:
                         self._accept(listener, command, stamp, watched, lambda: (
-                            sel.close(), listener.close(), os.close(wake_r), os.close(wake_w), os.close(lock_fd)))
+                            sel.close(), listener.close(), os.close(wake_r), os.close(wake_w), os.close(lock_fd),
+                            os.close(self.warm_r)))
+                if time.monotonic() - checked >= WARM_CHECK:
+                    checked = time.monotonic()
+                    for folder in whoosh_warm.revalidate():  # a commit replaced it: the newest, open
+                        whoosh_warm.warm(folder)
         finally:
+            whoosh_warm.close_all()
             sel.close()
             try:
                 if os.stat(self.path).st_ino == inode:  # ours, not a newer server's
@@ -275,11 +293,10 @@ class Server:
                 close_own()
                 for other in self.children.values():
                     other.close()
-                import select
-
                 if select.select([conn], [], [], 0)[0]:  # the client gave up waiting (it runs the command itself)
                     os._exit(0)
                 conn.close()
+                whoosh_warm.sink = self._tell_warm
                 _run_child(command, req, fds)
             finally:
                 os._exit(70)
@@ -291,6 +308,18 @@ class Server:
             conn.sendall(served.REPLY.pack(b"P", pid))
         except OSError:
             pass
+
+    def _warm_asked(self) -> None:
+        """Open the archives the children have read (and found no snapshot of) for the next."""
+        data = b""
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                chunk = os.read(self.warm_r, 65536)
+                if not chunk:
+                    break
+                data += chunk
+        for folder in dict.fromkeys(p for p in data.split(b"\0") if p):
+            whoosh_warm.warm(os.fsdecode(folder))
 
     def _reap(self) -> None:
         while self.children:
@@ -310,11 +339,19 @@ class Server:
             conn.close()
             self.last = time.monotonic()
 
+    def _tell_warm(self, folder: str) -> None:
+        """(In a child) ask the server to keep ``folder``'s archive open for the next child."""
+        data = os.fsencode(folder) + b"\0"
+        if len(data) <= select.PIPE_BUF:  # one write, whole or not at all (never blocks: a full pipe drops it)
+            with contextlib.suppress(OSError):
+                os.write(self.warm_w, data)
+
     def status(self) -> dict:
         return {"pid": os.getpid(), "socket": self.path, "started": self.started, "served": self.served,
                 "running": len(self.children), "idle_timeout": self.idle,
                 "idle_for": round(time.monotonic() - self.last, 1) if not self.children else 0.0,
-                "commands": sorted(served.SERVED), "children_cpu": _children_cpu()}
+                "commands": sorted(served.SERVED), "children_cpu": _children_cpu(), "archives_open": whoosh_warm.held(),
+                "archives_opened": whoosh_warm.opened_count()}
 
 
 def _children_cpu() -> float:

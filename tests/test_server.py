@@ -281,3 +281,95 @@ def test_a_server_that_does_not_answer_is_not_waited_for(archive, server_dir):
             os.kill(st["pid"], signal.SIGCONT)
     assert status() is None
     assert start()["already"] is False
+
+
+# -- the archive kept open for the children (engine/whoosh_warm.py) --------------------------------
+def _wait_for(pred, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = pred()
+        if got:
+            return got
+        time.sleep(0.1)
+    return pred()
+
+
+def _deleted_files_held(pid: int, folder: Path) -> list[str]:
+    out = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if target.startswith(str(folder)) and target.endswith("(deleted)"):
+                out.append(target)
+    return out
+
+
+@pytest.fixture
+def big_archive(tmp_path, archive_dir):
+    """400 briefs: segment files of many 8 KB buffers, so children really seek and read them."""
+    import random
+
+    rng = random.Random(3)
+    words = ("sanctions relief freeze trade policy tariffs energy security gas storage price cap treaty "
+             "summit envoy inspection missile budget deficit national debt reform").split()
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(400):
+        body = " ".join(rng.choice(words) for _ in range(rng.randint(40, 400)))
+        (folder / f"b{i:03d}.txt").write_text(f"Title: Memo {i} on {rng.choice(words)}\nDate: 20{10 + i % 14}-01-02\n\n"
+                                              f"{body}.\n", encoding="utf-8")
+    code, _, err = run("add", folder, "--quiet", env={"BRIEF_SERVER": "off"})
+    assert code == 0, err
+    return archive_dir
+
+
+QUERIES = ["sanctions", '"national debt"', "energy security", "tariff*", "budget -deficit", "treaty OR summit",
+           '"price cap" gas', "reform"]
+
+
+def test_the_archive_kept_open_gives_what_a_fresh_read_gives(big_archive, server_dir, tmp_path):
+    st = start()
+    key = os.path.realpath(big_archive)
+    first = run("search", "sanctions", "--format", "ids", "--limit", "0")
+    assert first == run("search", "sanctions", "--format", "ids", "--limit", "0", env={"BRIEF_SERVER": "off"})
+    assert len(first[1].split()) > 100
+    # the child asked for it; the server opened it once, and the next children use it
+    assert _wait_for(lambda: status()["archives_open"] == [key])
+    opened = status()["archives_opened"]
+    assert opened == 1
+    for q in QUERIES:
+        assert run("search", q, "--format", "json") == run("search", q, "--format", "json", env={"BRIEF_SERVER": "off"}), q
+    assert status()["archives_opened"] == opened  # used, not opened again: unchanged archive
+    # a commit: the next served search sees it at once, and the server opens the new generation
+    new = tmp_path / "new.txt"
+    new.write_text("Title: Zanzibar sanctions\n\nA memo on sanctions and zanzibar cloves.\n", encoding="utf-8")
+    code, _, err = run("add", new, env={"BRIEF_SERVER": "off"})
+    assert code == 0, err
+    code, out, _ = run("search", "zanzibar", "--format", "ids")
+    assert code == 0 and len(out.split()) == 1
+    assert _wait_for(lambda: status()["archives_opened"] > opened)
+    assert run("search", "sanctions", "--format", "json") == run("search", "sanctions", "--format", "json",
+                                                                 env={"BRIEF_SERVER": "off"})
+    # a rebuild deletes every file of the old generation: the server lets go of them
+    code, _, err = run("reindex", env={"BRIEF_SERVER": "off"})
+    assert code == 0, err
+    assert _wait_for(lambda: not _deleted_files_held(st["pid"], Path(key)))
+    assert run("search", '"national debt"', "--format", "json") == run("search", '"national debt"', "--format", "json",
+                                                                       env={"BRIEF_SERVER": "off"})
+
+
+def test_children_reading_the_kept_archive_at_once_do_not_mix_their_reads(big_archive, server_dir):
+    # Children forked from one server share its open files' offsets unless each gets its own:
+    # eight at once, each reading the same segment files, each must give what it gives alone.
+    start()
+    want = {q: run("search", q, "--format", "json", "--limit", "0", env={"BRIEF_SERVER": "off"}) for q in QUERIES}
+    run("search", "warm", "--format", "ids")
+    key = os.path.realpath(big_archive)
+    assert _wait_for(lambda: status()["archives_open"] == [key])
+    for _ in range(3):
+        procs = [(q, subprocess.Popen(_exe() + ["search", q, "--format", "json", "--limit", "0"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)) for q in QUERIES]
+        for q, p in procs:
+            out, err = p.communicate(timeout=60)
+            assert (p.returncode, out, err) == want[q], q
+    assert status()["archives_opened"] == 1  # all of them used the one kept open

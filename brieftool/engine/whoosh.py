@@ -634,6 +634,7 @@ class _PinnedStorage:
         self._storage = storage
         self._fds = fds
         self.supports_mmap = False
+        self.opened: list = []  # the files opened through it (whoosh_warm gives a child its own offsets)
 
     def __getattr__(self, name):
         return getattr(self._storage, name)
@@ -650,8 +651,11 @@ class _PinnedStorage:
 
         path = self._path(name)
         if path is None:
-            return self._storage.open_file(name, **kwargs)
-        return StructFile(open(path, "rb"), name=name, **kwargs)
+            f = self._storage.open_file(name, **kwargs)
+        else:
+            f = StructFile(open(path, "rb"), name=name, **kwargs)
+        self.opened.append(f)
+        return f
 
     def file_exists(self, name) -> bool:
         return name in self._fds or self._storage.file_exists(name)
@@ -835,9 +839,17 @@ class WhooshArchive(base.Archive):
         from whoosh.index import FileIndex
         from whoosh.searching import Searcher
 
-        toc, pinned = _pin(self.ix.storage)
+        from . import whoosh_warm
+
+        warm = whoosh_warm.take(self.path)  # one the command server opened (its children only)
+        if warm is not None:
+            toc, pinned, reader = warm
+        else:
+            toc, pinned = _pin(self.ix.storage)
+            reader = None
         try:
-            reader = FileIndex._reader(pinned, toc.schema, toc.segments, toc.generation)
+            if reader is None:
+                reader = FileIndex._reader(pinned, toc.schema, toc.segments, toc.generation)
             s = Searcher(reader, fromindex=self.ix, weighting=RankingBM25())
         except BaseException:
             pinned.close()
