@@ -128,6 +128,29 @@ def test_mostly_deleted_segments_are_merged_away(tmp_path, archive_dir):
     assert ids_of(archive_dir) == {r.id for r in res[6:]}
 
 
+def test_no_commit_lists_a_segment_without_briefs(tmp_path, archive_dir):
+    # Removing every brief of a segment merged it into a segment of none, which every search
+    # then visited (and, having no columns, sorted by Whoosh's slower way): none is listed now.
+    from brieftool.curate import remove_briefs
+    from brieftool.engine import open_archive
+    from brieftool.engine.whoosh_search import _search_by_relevance
+    from brieftool.ingest import add_paths
+
+    a = open_archive(archive_dir, create=True)
+    kept = add_paths(a, files(tmp_path, 3, "k"), jobs=1)
+    gone = [r.id for r in add_paths(open_archive(archive_dir), files(tmp_path, 2, "g"), jobs=1)]
+    gone += [r.id for r in add_paths(open_archive(archive_dir), files(tmp_path, 1, "h"), jobs=1)]
+    assert [n for _, n, _ in segments(archive_dir)] == [3, 2, 1]
+    remove_briefs(open_archive(archive_dir), gone)
+    assert [(n, live) for _, n, live in segments(archive_dir)] == [(3, 3)]
+    assert ids_of(archive_dir) == {r.id for r in kept}
+    from whoosh import query as Q
+
+    with open_archive(archive_dir).searcher() as s:
+        got = _search_by_relevance(s, Q.Term("body", "bodi"), None, None, 10)
+        assert sorted(h["id"] for h in got) == sorted(r.id for r in kept)
+
+
 def test_count_words_in_chunks_is_str_split(monkeypatch):
     from brieftool import models
 

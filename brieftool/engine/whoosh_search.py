@@ -219,7 +219,8 @@ def _search_by_relevance(s, q, f, mask, limit):
     match is scored, but only the best ``limit`` (and any tied with the last of them) have their
     id read to order equal scores, instead of every match building a two-part sort key."""
     leaves = list(s.reader().leaf_readers())
-    if not leaves or not all(r.has_column("id") for r, _ in leaves):
+    # (a segment with no briefs has no columns, and no matches: it does not count)
+    if not leaves or not all(r.has_column("id") or not r.doc_count_all() for r, _ in leaves):
         return s.search(q, filter=f, mask=mask, limit=limit, sortedby=_by_relevance())
     c = _ScoreThenId(limit, leaves)
     s.search_with_collector(q, collectors.FilterCollector(c, f, mask) if (f or mask) else c)
