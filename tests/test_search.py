@@ -464,3 +464,46 @@ def test_quick_skip_lands_where_whoosh_steps(tmp_path):
                 assert seen[quick] == seen[own], (word, targets)
                 compared += len(seen[quick])
     assert compared > 1000
+
+
+def test_kept_term_lookups_answer_as_whoosh_reads_them(tmp_path):
+    """Each segment's term table keeps the place of every key it was asked about
+    (engine/whoosh.py _kept_lookups): for terms there and not there, asked in any order and
+    again, every answer is the one Whoosh's own look-up reads from the file."""
+    import random
+
+    from whoosh.filedb import filetables
+
+    from brieftool.engine.whoosh import WhooshArchive
+    from brieftool.models import Brief
+
+    rng = random.Random(9)
+    words = [f"w{i}" for i in range(300)]
+    a = WhooshArchive.open(tmp_path / "archive", create=True)
+    with a.writer() as w:
+        for i in range(200):
+            w.put(Brief(id=f"b{i:03d}", title=f"Brief {i}", text=" ".join(rng.sample(words, 20)), sha256=f"{i:064x}"))
+    own = filetables.HashReader._brief_original_lookups
+    with a.ix.searcher() as s:
+        (leaf, _), = s.reader().leaf_readers()
+        table = leaf._terms._tindex
+        asked = present = 0
+        for _ in range(3):
+            for word in rng.sample(words + [f"x{i}" for i in range(100)], 400):
+                key = leaf._terms._keycoder("body", word.encode())
+                want = {}
+                for name, fn in own.items():
+                    try:
+                        want[name] = fn(table, key) if name != "get" else fn(table, key, "none")
+                    except KeyError:
+                        want[name] = KeyError
+                got = {}
+                for name in own:
+                    try:
+                        got[name] = getattr(table, name)(key) if name != "get" else table.get(key, "none")
+                    except KeyError:
+                        got[name] = KeyError
+                assert got == want, word
+                asked += 1
+                present += want["__contains__"]
+        assert len(table._brief_ranges) == 400 and present > 600 and asked - present > 200

@@ -465,6 +465,65 @@ def _no_empty_segments() -> None:
 _no_empty_segments()
 
 
+HASH_LOOKUPS_KEPT = 50_000  # term look-ups one term table keeps (then it starts again)
+
+
+def _kept_lookups() -> None:
+    """Look each term up once per term table, not once per question about it.
+
+    A search asks each segment's term table about the same term several times (is it there,
+    its frequency, its posting list's place: ``W3TermsReader`` runs a hash look-up for each,
+    reading the file each time): a phrase of two words on a 46-segment archive made over a
+    thousand look-ups. A segment's files never change, so the first place found for a key
+    (or that there is none) is kept on the table and every such question answered from it;
+    ``ranges_for_key`` and ``all`` (every place of a key) stay Whoosh's."""
+    from whoosh.filedb import filetables
+
+    cls = filetables.HashReader
+    if getattr(cls, "_brief_kept_lookups", False):
+        return
+    ranges = cls.ranges_for_key
+    missing = object()
+
+    def first_range(self, key):
+        kept = self.__dict__.get("_brief_ranges")
+        if kept is None:
+            kept = self._brief_ranges = {}
+        got = kept.get(key, missing)
+        if got is missing:
+            got = next(ranges(self, key), None)
+            if len(kept) >= HASH_LOOKUPS_KEPT:
+                kept.clear()
+            kept[key] = got
+        return got
+
+    def __contains__(self, key):
+        return first_range(self, key) is not None
+
+    def range_for_key(self, key):
+        got = first_range(self, key)
+        if got is None:
+            raise KeyError(key)
+        return got
+
+    def __getitem__(self, key):
+        got = first_range(self, key)
+        if got is None:
+            raise KeyError(key)
+        return self.dbfile.get(*got)
+
+    def get(self, key, default=None):
+        got = first_range(self, key)
+        return default if got is None else self.dbfile.get(*got)
+
+    cls._brief_original_lookups = {n: getattr(cls, n) for n in ("__contains__", "range_for_key", "__getitem__", "get")}
+    cls.__contains__, cls.range_for_key, cls.__getitem__, cls.get = __contains__, range_for_key, __getitem__, get
+    cls._brief_kept_lookups = True
+
+
+_kept_lookups()
+
+
 # Fields added to the schema after an archive may have been created: an index without them is
 # still read (records without them read as defaults) and gets them on its first write.
 ADDED_FIELDS = ("raw_sha256",)
