@@ -3,6 +3,7 @@ that big texts are counted without copies. (Timings belong to bench/, not here.)
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
@@ -557,3 +558,50 @@ def test_relevance_order_is_whooshs_score_then_id_sort(tmp_path, archive_dir):
                     assert len(got) == len(want) and got.docs() == want.docs()
         scores = [h.score[0] for h in s.search(queries[0], limit=None, sortedby=_by_relevance())]
         assert len(scores) > len(set(scores)) + 10  # many ties: the id decides their order
+
+
+def test_a_search_in_two_processes_finds_what_one_finds(tmp_path, archive_dir, monkeypatch):
+    """On a big archive the second half of the segments is scored by a forked child
+    (whoosh_search._collect_in_two): the same hits, scores, order and totals as one process,
+    for words, phrases, prefixes and ANDs, with the child reading the same files at the same time
+    (each with its own offsets). A child that fails leaves its half to the parent."""
+    from brieftool import search as S
+    from brieftool.engine import open_archive
+    from brieftool.engine import whoosh_search as ws
+    from brieftool.ingest import add_paths
+
+    rnd = random.Random(8)
+    words = "sanctions talks policy trade debt national relief freeze summit envoy budget reform".split()
+    paths = [str(write(tmp_path / "s" / f"s{i:03d}.txt",
+                       f"Title: Memo {i} {rnd.choice(words)}\n\n" + " ".join(rnd.choice(words) for _ in range(rnd.randint(30, 600)))
+                       + "\n")) for i in range(300)]
+    add_paths(open_archive(archive_dir, create=True), paths, batch_size=30, jobs=1)
+    queries = ["sanctions", '"national debt"', "trad*", "budget reform", "talks -freeze", "summit OR envoy", '"relief freeze"']
+
+    def run_all():
+        out = []
+        for q in queries:
+            for limit in (3, 10, None):
+                r = S.search(open_archive(archive_dir), q, limit=limit, snippets=False)
+                out.append((q, limit, r.total, [(h.brief.id, h.score) for h in r.hits]))
+        return out
+
+    alone = run_all()
+    forks = []
+    real_fork = os.fork
+
+    def counting_fork():
+        forks.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(ws, "SPLIT_MIN_BRIEFS", 10)
+    monkeypatch.setattr(ws, "SPLIT_MIN_SEGMENTS", 2)
+    monkeypatch.setattr(os, "fork", counting_fork)
+    assert len(list(open_archive(archive_dir).ix._segments())) >= 8
+    for _ in range(3):
+        assert run_all() == alone
+    assert len(forks) == 3 * len(alone)  # every search ran in two processes
+    from brieftool.engine import whoosh_warm
+
+    monkeypatch.setattr(whoosh_warm, "own_offsets", lambda storage: False)  # the child gives up at once
+    assert run_all() == alone

@@ -145,7 +145,7 @@ def take(folder):
     w = _warm.pop(key, None)
     close_all()  # the other archives' (this process's copies): a command reads one archive
     if w is not None:
-        if _toc_identity(key) == w.identity and _own_offsets(w.pinned):
+        if _toc_identity(key) == w.identity and own_offsets(w.pinned):
             return w.toc, w.pinned, w.reader
         w.close()  # this process's copies only
     if sink is not None:
@@ -156,10 +156,11 @@ def take(folder):
     return None
 
 
-def _own_offsets(pinned) -> bool:
-    """Give every file the server opened for the snapshot an open file of this process's own
-    (same file, same offset): a forked child shares its parent's offsets, and siblings reading
-    the same file at once would read each other's places."""
+def own_offsets(pinned) -> bool:
+    """Give every file opened through ``pinned`` (a ``whoosh._PinnedStorage``) an open file of
+    this process's own (same file, same offset): a forked child shares its parent's offsets,
+    and processes reading the same file at once would read each other's places. (The server's
+    children, for its snapshots; a search's second process, whoosh_search._collect_in_two.)"""
     try:
         for f in pinned.opened:
             raw = getattr(f, "file", None)
