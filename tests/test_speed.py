@@ -152,6 +152,36 @@ def test_no_commit_lists_a_segment_without_briefs(tmp_path, archive_dir):
         assert sorted(h["id"] for h in got) == sorted(r.id for r in kept)
 
 
+def test_count_reads_the_table_of_contents_and_minds_deletions(tmp_path, archive_dir, monkeypatch):
+    # count() (add's "is the archive empty?", stats' total) sums the segments' record counts
+    # less their deletions from the table of contents: it opens no segment.
+    from whoosh.index import FileIndex
+
+    from brieftool.curate import remove_briefs
+    from brieftool.engine import open_archive
+    from brieftool.ingest import add_paths
+
+    a = open_archive(archive_dir, create=True)
+    assert a.count() == 0
+    first = add_paths(a, files(tmp_path, 10, "c"), jobs=1)
+    add_paths(open_archive(archive_dir), files(tmp_path, 3, "e"), jobs=1)
+    remove_briefs(open_archive(archive_dir), [first[0].id, first[1].id])  # 2 of 10: the segment stays
+    assert sorted((n, live) for _, n, live in segments(archive_dir)) == [(3, 3), (10, 8)]
+
+    def no_reader(self, *a, **k):
+        raise AssertionError("count() opened a reader")
+
+    monkeypatch.setattr(FileIndex, "reader", no_reader)
+    assert open_archive(archive_dir).count() == 11 == len(ids_of_records(archive_dir))
+
+
+def ids_of_records(archive_dir) -> list[str]:
+    from brieftool.engine.whoosh import WhooshArchive
+
+    with WhooshArchive.open(archive_dir).searcher() as s:
+        return [f["id"] for f in s.all_stored_fields()]
+
+
 def test_count_words_in_chunks_is_str_split(monkeypatch):
     from brieftool import models
 

@@ -915,7 +915,10 @@ class WhooshArchive(base.Archive):
 
     # -- reading -----------------------------------------------------------------
     def count(self) -> int:
-        return self.ix.doc_count()
+        """The briefs in the newest generation, from its table of contents (each segment's
+        record count less its deletions): no segment is opened (``ix.doc_count()`` opens a
+        reader of every segment, a tenth of a second on a 40-segment archive)."""
+        return sum(seg.doc_count() for seg in self.ix._segments())
 
     @contextlib.contextmanager
     def searcher(self):
