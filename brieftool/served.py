@@ -23,8 +23,17 @@ import os
 import struct
 import sys
 
-# The commands a server runs: those that only read the archive and start nothing of their own.
-SERVED = frozenset({"search", "list", "show", "similar", "stats", "tags", "authors", "orgs", "trend", "cite"})
+# The commands a server runs: those that only read the archive and start nothing of their own,
+# and `check` (it reads every record; it changes nothing) ...
+SERVED = frozenset({"search", "list", "show", "similar", "stats", "tags", "authors", "orgs", "trend", "cite",
+                    "check"})
+# ... and `brief add` of a few files (``few_files``): adding one new file to a big archive is
+# mostly start-up. An add of folders, globs or standard input runs in its own process: its
+# start-up is a small share of it, and a `kill -9` of that `brief` then stops the add itself.
+FEW_FILES = 8
+# The options of `brief add` that take a value (tests/test_server.py checks them against the command).
+ADD_VALUE_OPTIONS = frozenset({"--title", "--author", "--date", "--tag", "--type", "--org", "--include", "--exclude",
+                               "--metadata", "--key-column", "--column", "--batch-size", "--jobs", "-j"})
 ROOT_VALUE_OPTIONS = ("--index", "--lock-timeout")  # the root options that take a value (cli/app.py too)
 PROTOCOL = 1
 FIRST_REPLY_TIMEOUT = 5.0  # seconds: a server answers within milliseconds
@@ -51,6 +60,35 @@ def command_of(args: list[str]) -> str | None:
     """The command a command line names, or None."""
     i = command_index(args)
     return args[i] if i < len(args) else None
+
+
+def few_files(args: list[str]) -> bool:
+    """The arguments after ``add`` name 1 to FEW_FILES regular files (the client's folder's
+    relative paths) and nothing else to read: no folder, glob, ``-`` or missing path."""
+    n = 0
+    i = 0
+    options = True
+    while i < len(args):
+        a = args[i]
+        i += 1
+        if a == "-":
+            return False  # standard input
+        if options and a == "--":
+            options = False
+        elif options and a.startswith("-"):
+            if a in ADD_VALUE_OPTIONS:
+                i += 1  # its value (--tag=X and -j4 are one argument)
+        else:
+            try:
+                st = os.stat(a)
+            except (OSError, ValueError):
+                return False
+            if (st.st_mode & 0o170000) != 0o100000:
+                return False
+            n += 1
+            if n > FEW_FILES:
+                return False
+    return n > 0
 
 
 def server_dir() -> str:
@@ -135,8 +173,14 @@ def _stream_facts(f, fd: int) -> dict | None:
 def try_served(args: list[str]) -> int | None:
     """Run the command on this installation's server and return its exit status, or None when
     it is to run in this process (no server, not a served command, BRIEF_SERVER=off, ...)."""
-    cmd = command_of(args)
-    if cmd not in SERVED or os.environ.get("BRIEF_SERVER", "").lower() in ("off", "0", "no", "false"):
+    i = command_index(args)
+    cmd = args[i] if i < len(args) else None
+    if cmd == "add":
+        if not few_files(args[i + 1:]):
+            return None
+    elif cmd not in SERVED:
+        return None
+    if os.environ.get("BRIEF_SERVER", "").lower() in ("off", "0", "no", "false"):
         return None
     if cmd == "show" and os.isatty(1):
         return None  # it may start a pager, which needs the terminal as its own: run it here

@@ -3,9 +3,10 @@
 Most of a `brief search` on a big archive is spent before the search: the interpreter
 importing Typer, Rich, Whoosh and brief's own modules (about as long as the search itself).
 A server imports all of them once and waits on a Unix socket; for each command a `brief`
-process hands it (brieftool/served.py: only the read commands of ``served.SERVED``) it forks
-a child, which takes the client's stdin, stdout and stderr (the descriptors themselves), its
-working folder, environment and umask, runs the command exactly as `brief` runs it and exits;
+process hands it (brieftool/served.py: the read commands of ``served.SERVED``, ``check``, and
+``add`` of a few files) it forks a child, which takes the client's stdin, stdout and stderr
+(the descriptors themselves), its working folder, environment and umask, runs the command
+exactly as `brief` runs it and exits;
 the server sends the child's exit status back. Each command is its own process, as before:
 nothing of one command is seen by the next, and the archive is read as any `brief` process
 reads it (snapshots, locks). The one thing the server opens itself is the newest generation
@@ -64,6 +65,14 @@ def preload() -> object:
 
     whoosh_search.preload()
     from .semantic import rank, store  # noqa: F401
+    # `add` of a few files and `check`: their modules, and the recognisers' gazetteers and
+    # patterns (extract() is pure: it reads no file of the user's and writes nothing)
+    from . import extract, ingest, maintain, metadata_csv, names, walk  # noqa: F401
+    from .engine import whoosh_maint  # noqa: F401
+    from .readers import text as _text_reader  # noqa: F401
+
+    extract.extract("Title: A brief\nAuthor: Jane Park\nDate: 2021-03-04\nTags: Trade\n\n"
+                    "The Brookings Institution on tariffs and the World Trade Organization.\n", filename="brief.txt")
 
     import rich.console  # noqa: F401
     import rich.markup  # noqa: F401

@@ -96,6 +96,8 @@ COMMANDS = [
     ("list", "--sort", "nonsense"),
     ("search", "--bogus-option", "x"),
     ("trend", "sanctions"),
+    ("check",),
+    ("check", "--json"),
 ]
 
 
@@ -114,6 +116,100 @@ def test_served_commands_behave_as_unserved(archive, server_dir):
     assert "\x1b" not in out and "[bold]Markup[/bold]" in out
     _, out, _ = run("list", "--format", "csv")
     assert "'=1+1" in out or "=1+1" not in out.split(",", 1)[0]
+
+
+def _timeless(result):
+    """An add's result without its run time (the summary's "(N inputs in 0.0 s)")."""
+    import re
+
+    code, out, err = result
+    return code, out, re.sub(r" in [0-9.]+ s\)", " in T s)", err)
+
+
+def _records(index) -> list[dict]:
+    code, out, err = run("--index", index, "list", "--format", "json", env={"BRIEF_SERVER": "off"})
+    assert code == 0, err
+    return [{k: v for k, v in r.items() if k != "added"} for r in json.loads(out)]
+
+
+def test_add_of_a_few_files_is_served_and_adds_what_it_adds_alone(archive, server_dir, tmp_path):
+    new = tmp_path / "new"
+    new.mkdir()
+    texts = {"aid.txt": "Title: Food aid and famine early warning\nAuthor: Ana Ruiz\nDate: 2019-05-06\n\nAid flows.\n",
+             "water.txt": "Title: Water rights on the Nile\nDate: 2018-02-01\n\nDams and treaties.\n",
+             "bin.dat": "\x00\x01\x02 not text \xff",
+             "far.txt": "Title: A brief never served\n\nIt comes in a folder.\n"}
+    for name, text in texts.items():
+        (new / name).write_text(text, encoding="latin-1" if name == "bin.dat" else "utf-8")
+    (new / "folder").mkdir()
+    shutil.copy(new / "far.txt", new / "folder" / "far.txt")
+    alone_ix, served_ix = tmp_path / "alone-ix", tmp_path / "served-ix"
+    for ix in (alone_ix, served_ix):
+        shutil.copytree(archive, ix)
+    start()
+    adds = [("add", new / "aid.txt", new / "water.txt", "--tag", "Africa", "--author", "Kim Lee"),
+            ("add", "water.txt", "--json"),  # unchanged, a relative path: the client's folder
+            ("add", new / "bin.dat"),  # a named file that is not text fails: exit 1, one line
+            ("add", "--", new / "aid.txt", "--dry-run")]  # after "--": a file named --dry-run
+    (tmp_path / "--dry-run").write_text("Title: Dashes\n\nA file named like an option.\n", encoding="utf-8")
+    for cmd in adds:
+        cwd = new if cmd[1] == "water.txt" else tmp_path
+        alone = run("--index", alone_ix, *cmd, cwd=cwd, env={"BRIEF_SERVER": "off"})
+        served = run("--index", served_ix, *cmd, cwd=cwd)
+        assert _timeless(served) == _timeless(alone), cmd
+    assert [r[0] for r in (run("--index", alone_ix, "add", new / "bin.dat", env={"BRIEF_SERVER": "off"}),)] == [1]
+    assert status()["served"] == len(adds)
+    titles = {r["title"] for r in _records(served_ix)}
+    assert {"Food aid and famine early warning", "Water rights on the Nile", "Dashes"} <= titles
+    assert _records(served_ix) == _records(alone_ix)
+    aid = [r for r in _records(served_ix) if r["title"].startswith("Food aid")][0]
+    assert aid["authors"] == ["Kim Lee"] and "Africa" in aid["tags"]
+    # a folder, standard input, more than FEW_FILES files: run alone (the server's count stays)
+    many = []
+    for i in range(9):
+        many.append(new / f"m{i}.txt")
+        many[-1].write_text(f"Title: Many {i}\n\nOne of nine.\n", encoding="utf-8")
+    for cmd, stdin in ((("add", new / "folder"), None), (("add", "-", "--title", "From stdin"), "Piped text.\n"),
+                       (("add", *many), None)):
+        code, _, err = run("--index", served_ix, *cmd, input=stdin)
+        assert code == 0, err
+    assert status()["served"] == len(adds)
+    assert {"A brief never served", "From stdin", "Many 8"} <= {r["title"] for r in _records(served_ix)}
+
+
+def test_the_client_knows_which_add_options_take_a_value():
+    # served.few_files skips the value of these options; the command's own list must be the same
+    from typer.main import get_command
+
+    from brieftool import served
+    from brieftool.cli import app
+
+    add = get_command(app).commands["add"]
+    options = [p for p in add.params if p.param_type_name == "option"]
+    taking = {o for p in options if not p.is_flag and not p.count for o in p.opts + p.secondary_opts}
+    assert len(options) > len([p for p in options if not p.is_flag]) > 10  # flags and options were both seen
+    assert taking == served.ADD_VALUE_OPTIONS
+
+
+def test_few_files_counts_the_files_an_add_names(tmp_path, monkeypatch):
+    from brieftool.served import FEW_FILES, few_files
+
+    monkeypatch.chdir(tmp_path)
+    for i in range(FEW_FILES + 1):
+        (tmp_path / f"f{i}.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "dir").mkdir()
+    files = [f"f{i}.txt" for i in range(FEW_FILES + 1)]
+    assert few_files(["f0.txt"]) and few_files(files[:FEW_FILES])
+    assert not few_files(files) and not few_files([]) and not few_files(["-q"])
+    assert few_files(["--tag", "dir", "f0.txt", "-q", "--tag=dir", "-j", "2"])  # "dir" is --tag's value
+    assert not few_files(["dir"]) and not few_files(["f0.txt", "-"]) and not few_files(["missing.txt"])
+    assert not few_files(["f*.txt"])  # a glob: the command expands it
+    assert not few_files(["--", "-q"])  # after "--" an operand: no file named -q here
+    from typer.main import get_command
+
+    from brieftool.cli import app
+
+    assert f"add of up to {FEW_FILES} files" in " ".join(get_command(app).commands["server"].commands["start"].help.split())
 
 
 def test_show_served_by_id(archive, server_dir):

@@ -24,9 +24,9 @@ def _commands(n: int) -> str:
 
 
 def _served_list() -> str:
-    from ..served import SERVED
+    from ..served import FEW_FILES, SERVED
 
-    return ", ".join(sorted(SERVED))
+    return ", ".join(sorted(SERVED)) + f" and add of up to {FEW_FILES} files"
 
 
 @server_app.command("start")
@@ -39,8 +39,9 @@ def server_start(
 
     While it runs, every `brief` command that only reads the archive (search, list, show,
     similar, stats, tags, authors, orgs, trend, cite; show only when its output is not a
-    terminal) is run by a child of the server, which has every module imported already: the
-    command starts in a few milliseconds instead of a few hundred. It behaves exactly as
+    terminal), check, and add of up to 8 files (named one by one: no folder, glob or
+    standard input) is run by a child of the server, which has every module imported
+    already: the command starts in a few milliseconds instead of a few hundred. It behaves exactly as
     without the server: the same output, exit status, environment and folder; Ctrl-C stops it.
     The server serves only this installation of brief and only this user; it stops after
     --idle minutes without a command, on 'brief server stop', and by itself when brief's code
