@@ -449,11 +449,13 @@ def add(
     """
     from .. import render
     from ..ingest import add_paths
-    from ..query import parse_date_option
 
     s = settings(ctx)
-    overrides = {"title": title, "authors": author, "tags": tag, "type": type_, "organization": org,
-                 "date": parse_date_option(date) if date is not None else None}
+    if date is not None:
+        from ..query import parse_date_option  # (the query parser: imported only for --date)
+
+        date = parse_date_option(date)
+    overrides = {"title": title, "authors": author, "tags": tag, "type": type_, "organization": org, "date": date}
     check_inputs(paths)
     table = metadata_table(metadata, key_column, column)
     walk = {"recursive": recursive, "include": include or (), "exclude": exclude or (), "hidden": hidden,
