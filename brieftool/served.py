@@ -162,6 +162,38 @@ def recv_exact(s, n: int) -> bytes | None:
     return buf
 
 
+AUTO_GAP = 60.0  # BRIEF_SERVER=auto: seconds between two attempts to start a server
+
+
+def auto_start() -> bool:
+    """BRIEF_SERVER=auto and no server answered: start one in the background (`brief server
+    start`, detached, its output discarded) for the commands after this one, which runs here
+    as it is. At most one attempt a minute (a mark file beside the socket), so commands run
+    while one starts, or where none can start, do not start more. True when one was started."""
+    import time
+
+    path = socket_path()
+    d = os.path.dirname(path)
+    mark = path[:-len(".sock")] + ".auto"
+    try:
+        os.makedirs(d, 0o700, exist_ok=True)
+        if not _safe_dir(d):
+            return False
+        try:
+            if time.time() - os.stat(mark).st_mtime < AUTO_GAP:
+                return False
+        except FileNotFoundError:
+            pass
+        os.close(os.open(mark, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600))
+        os.utime(mark)
+        null = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
+        os.posix_spawn(sys.executable, [sys.executable, "-m", "brieftool", "server", "start"], os.environ,
+                       file_actions=null, setsid=True)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def _stream_facts(f, fd: int) -> dict | None:
     try:
         os.fstat(fd)
@@ -180,7 +212,8 @@ def try_served(args: list[str]) -> int | None:
             return None
     elif cmd not in SERVED:
         return None
-    if os.environ.get("BRIEF_SERVER", "").lower() in ("off", "0", "no", "false"):
+    mode = os.environ.get("BRIEF_SERVER", "").lower()
+    if mode in ("off", "0", "no", "false"):
         return None
     if cmd == "show" and os.isatty(1):
         return None  # it may start a pager, which needs the terminal as its own: run it here
@@ -189,6 +222,8 @@ def try_served(args: list[str]) -> int | None:
         return None
     s = connect()
     if s is None:
+        if mode == "auto":
+            auto_start()
         return None
     try:
         return _served(s, args, streams)

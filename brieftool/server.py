@@ -201,6 +201,7 @@ class Server:
             os.umask(old)
         inode = os.stat(self.path).st_ino
         listener.listen(64)
+        os.pwrite(lock_fd, f"{os.getpid()} ready\n".encode(), 0)  # a `start` meanwhile waits for this (_holder)
         listener.setblocking(False)
         wake_r, wake_w = os.pipe()
         os.set_blocking(wake_r, False)
@@ -389,6 +390,13 @@ def _take_lock(path: str) -> int | None:
 def _holder(path: str) -> int | None:
     """The pid of a server holding the lock of ``path`` (one that may not answer: an older
     brief's, or a hung one), or None when no server holds it."""
+    held = _lock_holder(path)
+    return held[0] if held else None
+
+
+def _lock_holder(path: str) -> tuple[int, bool] | None:
+    """(pid, ready) of the server holding the lock of ``path``: ready once it listens (before,
+    it is importing its modules); None when no server holds it."""
     import fcntl
 
     try:
@@ -403,8 +411,9 @@ def _holder(path: str) -> int | None:
         else:
             return None
         try:
-            pid = int(os.read(fd, 32).decode().strip())
-        except ValueError:
+            words = os.read(fd, 64).decode().split()
+            pid = int(words[0])
+        except (ValueError, IndexError):
             return None
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
@@ -412,7 +421,7 @@ def _holder(path: str) -> int | None:
                     return None
         except OSError:
             pass  # no /proc: trust the lock
-        return pid
+        return pid, words[1:] == ["ready"]
     finally:
         os.close(fd)
 
@@ -520,9 +529,14 @@ def start(idle: float = DEFAULT_IDLE) -> dict:
     if have is not None:
         return dict(have, already=True)
     path = served.socket_path()
-    mute = _holder(path)
-    if mute is not None:  # a server that does not answer (an older brief's): it makes way
-        _terminate(mute, 10.0)
+    held = _lock_holder(path)
+    if held is not None and not held[1]:  # one starting (another `start`): it answers within seconds
+        have = _wait_status(START_TIMEOUT)
+        if have is not None:
+            return dict(have, already=True)
+        held = _lock_holder(path)
+    if held is not None:  # a server that does not answer (an older brief's, a hung one): it makes way
+        _terminate(held[0], 10.0)
     if len(path.encode()) > 100:
         raise ServerError(f"{path}: the socket path is too long for a Unix socket (set BRIEF_SERVER_DIR to a "
                           "short folder)")
@@ -538,15 +552,29 @@ def start(idle: float = DEFAULT_IDLE) -> dict:
     while time.monotonic() < deadline:
         have = status()
         if have is not None:
-            return dict(have, already=False)
-        if p.poll() is not None:
-            have = status()  # another start won the race: that one serves
+            return dict(have, already=have.get("pid") != p.pid)
+        if p.poll() is not None:  # another start's server took the lock first: that one serves
+            have = _wait_status(max(0.0, deadline - time.monotonic()))
             if have is not None:
                 return dict(have, already=True)
             raise ServerError(f"the brief server did not start: {_last_line(log) or f'exit status {p.returncode}'}")
         time.sleep(0.02)
     p.terminate()
     raise ServerError(f"the brief server did not start within {START_TIMEOUT:.0f} s (see {log})")
+
+
+def _wait_status(timeout: float) -> dict | None:
+    """The status of this installation's server once it answers; None if none does within
+    ``timeout`` s or the one starting ended."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        have = status()
+        if have is not None:
+            return have
+        if _lock_holder(served.socket_path()) is None:
+            return status()
+        time.sleep(0.02)
+    return None
 
 
 def _last_line(path: str) -> str:

@@ -212,6 +212,42 @@ def test_few_files_counts_the_files_an_add_names(tmp_path, monkeypatch):
     assert f"add of up to {FEW_FILES} files" in " ".join(get_command(app).commands["server"].commands["start"].help.split())
 
 
+def _wait_for_server(seconds: float) -> dict | None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        st = status()
+        if st is not None:
+            return st
+        time.sleep(0.1)
+    return None
+
+
+def test_auto_starts_a_server_for_the_next_commands(archive, server_dir):
+    want = run("search", "sanctions", "--format", "ids", env={"BRIEF_SERVER": "off"})
+    assert want[0] == 0 and len(want[1].split()) == 2
+    assert run("search", "sanctions", "--format", "ids") == want and status() is None  # unset: none started
+    assert run("search", "sanctions", "--format", "ids", env={"BRIEF_SERVER": "auto"}) == want  # run alone
+    st = _wait_for_server(30)  # ... and a server started for the next commands
+    assert st is not None and st["served"] == 0
+    assert run("search", "sanctions", "--format", "ids", env={"BRIEF_SERVER": "auto"}) == want
+    assert run("tags", env={"BRIEF_SERVER": "AUTO"}) == run("tags", env={"BRIEF_SERVER": "off"})
+    assert status()["served"] == 2 and status()["pid"] == st["pid"]
+    # one attempt a minute: after a stop, the next commands run alone and start no other server
+    run("server", "stop")
+    assert run("search", "sanctions", "--format", "ids", env={"BRIEF_SERVER": "auto"}) == want
+    assert _wait_for_server(4) is None
+
+
+def test_starts_at_once_give_one_server(server_dir):
+    procs = [subprocess.Popen(_exe() + ["server", "start", "--json"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=90) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outs
+    got = [json.loads(out) for out, _ in outs]
+    assert len({g["pid"] for g in got}) == 1 and status()["pid"] == got[0]["pid"]
+    assert sorted(g["already"] for g in got) == [False, True, True]  # the one whose server it is says so
+
+
 def test_show_served_by_id(archive, server_dir):
     start()
     ids = run("list", "--format", "ids", env={"BRIEF_SERVER": "off"})[1].split()

@@ -46,7 +46,8 @@ def server_start(
     The server serves only this installation of brief and only this user; it stops after
     --idle minutes without a command, on 'brief server stop', and by itself when brief's code
     changes (the command it was asked to run then runs without it). BRIEF_SERVER=off makes a
-    command run without the server.
+    command run without the server; BRIEF_SERVER=auto makes a command that finds none start
+    one in the background for the next commands (at most once a minute).
     """
     from .. import render, server
 
