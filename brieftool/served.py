@@ -162,6 +162,15 @@ def recv_exact(s, n: int) -> bytes | None:
     return buf
 
 
+def python_running(module: str, args: list[str]) -> list[str]:
+    """The command line of ``python -m MODULE ARGS`` run with this process's own ``sys.path``, so
+    that it imports the brieftool this process runs: a plain ``-m`` puts the working folder
+    first, and in a checkout of brief that is another brieftool than the installed one (with
+    another installation key: its server would never be found)."""
+    code = f"import sys, runpy; sys.path[:] = {sys.path!r}; runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"
+    return [sys.executable, "-c", code, *args]
+
+
 AUTO_GAP = 60.0  # BRIEF_SERVER=auto: seconds between two attempts to start a server
 
 
@@ -187,8 +196,8 @@ def auto_start() -> bool:
         os.close(os.open(mark, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600))
         os.utime(mark)
         null = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
-        os.posix_spawn(sys.executable, [sys.executable, "-m", "brieftool", "server", "start"], os.environ,
-                       file_actions=null, setsid=True)
+        argv = python_running("brieftool", ["server", "start"])
+        os.posix_spawn(argv[0], argv, os.environ, file_actions=null, setsid=True)
     except (OSError, ValueError):
         return False
     return True

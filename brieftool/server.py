@@ -545,7 +545,7 @@ def start(idle: float = DEFAULT_IDLE) -> dict:
 
     log = path[:-len(".sock")] + ".log"
     with open(log, "wb") as out:
-        p = subprocess.Popen([sys.executable, "-m", "brieftool.server", "--socket", path, "--idle", str(idle)],
+        p = subprocess.Popen(served.python_running("brieftool.server", ["--socket", path, "--idle", str(idle)]),
                              stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
                              close_fds=True)
     deadline = time.monotonic() + START_TIMEOUT

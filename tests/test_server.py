@@ -35,7 +35,8 @@ BRIEFS = {
 
 
 def _exe() -> list[str]:
-    exe = shutil.which("brief")
+    beside = Path(sys.executable).with_name("brief")  # this venv's, also when it is not on PATH
+    exe = shutil.which("brief") or (str(beside) if beside.exists() else None)
     return [exe] if exe else [sys.executable, "-m", "brieftool"]
 
 
@@ -236,6 +237,25 @@ def test_auto_starts_a_server_for_the_next_commands(archive, server_dir):
     run("server", "stop")
     assert run("search", "sanctions", "--format", "ids", env={"BRIEF_SERVER": "auto"}) == want
     assert _wait_for_server(4) is None
+
+
+def test_a_server_runs_the_clients_brieftool_wherever_it_is_started(archive, server_dir, tmp_path):
+    # `python -m` puts the working folder first on sys.path: started in a folder that holds
+    # another brieftool (a checkout of another version), a server must still run the client's
+    if _exe()[0] == sys.executable:
+        pytest.skip("needs the brief command (run as python -m, the client itself imports the folder's)")
+    cwd = tmp_path / "elsewhere"
+    (cwd / "brieftool").mkdir(parents=True)
+    (cwd / "brieftool" / "__init__.py").write_text("raise SystemExit('the wrong brieftool')\n", encoding="utf-8")
+    want = run("search", "sanctions", "--format", "ids", env={"BRIEF_SERVER": "off"})
+    assert run("search", "sanctions", "--format", "ids", cwd=cwd, env={"BRIEF_SERVER": "auto"}) == want
+    st = _wait_for_server(30)
+    assert st is not None
+    assert run("search", "sanctions", "--format", "ids", cwd=cwd) == want and status()["served"] == 1
+    run("server", "stop")
+    code, out, err = run("server", "start", "--json", cwd=cwd)
+    assert code == 0 and json.loads(out)["already"] is False, err
+    assert run("search", "sanctions", "--format", "ids", cwd=cwd) == want and status()["served"] == 1
 
 
 def test_starts_at_once_give_one_server(server_dir):
