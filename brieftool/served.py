@@ -167,7 +167,8 @@ def python_running(module: str, args: list[str]) -> list[str]:
     that it imports the brieftool this process runs: a plain ``-m`` puts the working folder
     first, and in a checkout of brief that is another brieftool than the installed one (with
     another installation key: its server would never be found)."""
-    code = f"import sys, runpy; sys.path[:] = {sys.path!r}; runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"
+    code = (f"import sys, runpy; sys.path[:] = {sys.path!r}; "
+            f"runpy.run_module({module!r}, run_name='__main__', alter_sys=True)")
     return [sys.executable, "-c", code, *args]
 
 

@@ -3,15 +3,14 @@
 Most of a `brief search` on a big archive is spent before the search: the interpreter
 importing Typer, Rich, Whoosh and brief's own modules (about as long as the search itself).
 A server imports all of them once and waits on a Unix socket; for each command a `brief`
-process hands it (brieftool/served.py: the read commands of ``served.SERVED``, ``check``, and
-``add`` of a few files) it forks a child, which takes the client's stdin, stdout and stderr
-(the descriptors themselves), its working folder, environment and umask, runs the command
-exactly as `brief` runs it and exits;
-the server sends the child's exit status back. Each command is its own process, as before:
-nothing of one command is seen by the next, and the archive is read as any `brief` process
-reads it (snapshots, locks). The one thing the server opens itself is the newest generation
-of the archives its children read (engine/whoosh_warm.py): a child whose archive has not
-changed since inherits it open, which is a third of a small search's time.
+process hands it (brieftool/served.py: the commands of ``served.SERVED`` and ``add`` of a few
+files) it forks a child, which takes the client's stdin, stdout and stderr (the descriptors
+themselves), its working folder, environment and umask, runs the command exactly as `brief`
+runs it and exits; the server sends the child's exit status back. Each command is its own
+process, as before: nothing of one command is seen by the next, and the archive is read as
+any `brief` process reads it (snapshots, locks). The one thing the server opens itself is the
+newest generation of the archives its children read (engine/whoosh_warm.py): a child whose
+archive has not changed since inherits it open, which is a third of a small search's time.
 
 The design is Mercurial's ``chg`` command server's. Safety:
 - the socket lives in a folder only its user can enter (``served.server_dir``), and a
@@ -201,7 +200,7 @@ class Server:
             os.umask(old)
         inode = os.stat(self.path).st_ino
         listener.listen(64)
-        os.pwrite(lock_fd, f"{os.getpid()} ready\n".encode(), 0)  # a `start` meanwhile waits for this (_holder)
+        os.pwrite(lock_fd, f"{os.getpid()} ready\n".encode(), 0)  # a `start` meanwhile waits for this (_lock_holder)
         listener.setblocking(False)
         wake_r, wake_w = os.pipe()
         os.set_blocking(wake_r, False)
@@ -387,16 +386,10 @@ def _take_lock(path: str) -> int | None:
     return fd
 
 
-def _holder(path: str) -> int | None:
-    """The pid of a server holding the lock of ``path`` (one that may not answer: an older
-    brief's, or a hung one), or None when no server holds it."""
-    held = _lock_holder(path)
-    return held[0] if held else None
-
-
 def _lock_holder(path: str) -> tuple[int, bool] | None:
-    """(pid, ready) of the server holding the lock of ``path``: ready once it listens (before,
-    it is importing its modules); None when no server holds it."""
+    """(pid, ready) of the server holding the lock of ``path`` (it may not answer: an older
+    brief's, or a hung one; ready once it listens, before that it is importing its modules);
+    None when no server holds it."""
     import fcntl
 
     try:
@@ -529,9 +522,12 @@ def start(idle: float = DEFAULT_IDLE) -> dict:
     if have is not None:
         return dict(have, already=True)
     path = served.socket_path()
+    def locked() -> bool:
+        return _lock_holder(path) is not None
+
     held = _lock_holder(path)
     if held is not None and not held[1]:  # one starting (another `start`): it answers within seconds
-        have = _wait_status(START_TIMEOUT)
+        have = _wait_status(START_TIMEOUT, locked)
         if have is not None:
             return dict(have, already=True)
         held = _lock_holder(path)
@@ -549,29 +545,27 @@ def start(idle: float = DEFAULT_IDLE) -> dict:
                              stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
                              close_fds=True)
     deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        have = status()
+    have = _wait_status(START_TIMEOUT, lambda: p.poll() is None)
+    if have is not None:
+        return dict(have, already=have.get("pid") != p.pid)
+    if p.poll() is not None:  # another start's server took the lock first: that one serves
+        have = _wait_status(max(0.0, deadline - time.monotonic()), locked)
         if have is not None:
-            return dict(have, already=have.get("pid") != p.pid)
-        if p.poll() is not None:  # another start's server took the lock first: that one serves
-            have = _wait_status(max(0.0, deadline - time.monotonic()))
-            if have is not None:
-                return dict(have, already=True)
-            raise ServerError(f"the brief server did not start: {_last_line(log) or f'exit status {p.returncode}'}")
-        time.sleep(0.02)
+            return dict(have, already=True)
+        raise ServerError(f"the brief server did not start: {_last_line(log) or f'exit status {p.returncode}'}")
     p.terminate()
     raise ServerError(f"the brief server did not start within {START_TIMEOUT:.0f} s (see {log})")
 
 
-def _wait_status(timeout: float) -> dict | None:
+def _wait_status(timeout: float, starting) -> dict | None:
     """The status of this installation's server once it answers; None if none does within
-    ``timeout`` s or the one starting ended."""
+    ``timeout`` s or once ``starting()`` says the one that was starting has ended."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         have = status()
         if have is not None:
             return have
-        if _lock_holder(served.socket_path()) is None:
+        if not starting():
             return status()
         time.sleep(0.02)
     return None
@@ -590,11 +584,11 @@ def stop(timeout: float = 30.0) -> dict | None:
     """Ask the running server to stop (after the commands it runs); its last status, or None."""
     have = status()
     if have is None:
-        mute = _holder(served.socket_path())
-        if mute is None:
+        held = _lock_holder(served.socket_path())
+        if held is None:
             return None
-        _terminate(mute, timeout)  # one that does not answer (an older brief's): SIGTERM
-        return {"pid": mute, "served": 0, "answered": False}
+        _terminate(held[0], timeout)  # one that does not answer (an older brief's): SIGTERM
+        return {"pid": held[0], "served": 0, "answered": False}
     _ask("stop")
     _wait_gone(have["pid"], timeout)
     return have

@@ -41,8 +41,9 @@ def server_start(
     similar, stats, tags, authors, orgs, trend, cite; show only when its output is not a
     terminal), check, and add of up to 8 files (named one by one: no folder, glob or
     standard input) is run by a child of the server, which has every module imported
-    already: the command starts in a few milliseconds instead of a few hundred. It behaves exactly as
-    without the server: the same output, exit status, environment and folder; Ctrl-C stops it.
+    already: the command starts in a few milliseconds instead of a few hundred. It behaves
+    exactly as without the server: the same output, exit status, environment and folder;
+    Ctrl-C stops it.
     The server serves only this installation of brief and only this user; it stops after
     --idle minutes without a command, on 'brief server stop', and by itself when brief's code
     changes (the command it was asked to run then runs without it). BRIEF_SERVER=off makes a
